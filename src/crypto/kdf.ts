@@ -1,0 +1,65 @@
+/**
+ * The whitepaper §5.4 hash functions on top of a CryptoProvider:
+ * HASH (BLAKE2s-256), MAC (keyed BLAKE2s with a 16-byte digest), HMAC
+ * (HMAC-BLAKE2s-256) and KDF1..3 (HKDF-style extract-and-expand, Noise §4.3
+ * "HKDF" with BLAKE2s). Outputs are fresh 32-byte (16 for MAC) arrays; the
+ * intermediate PRK is wiped.
+ */
+import type { CryptoProvider } from './provider.js';
+import { concatBytes, wipe } from '../util/bytes.js';
+
+/** HASH(parts…) = BLAKE2s-256 of the concatenation, unkeyed. */
+export function hash(p: CryptoProvider, ...parts: Uint8Array[]): Uint8Array {
+  return p.blake2s(parts.length === 1 ? parts[0]! : concatBytes(...parts), 32);
+}
+
+/**
+ * MAC(key, data) = keyed BLAKE2s with digest length 16 in the parameter block
+ * (whitepaper §5.4: "Mac(key, input) Keyed-Blake2s(key, input, 16)"); it is
+ * not a truncated 32-byte digest.
+ */
+export function mac(p: CryptoProvider, key: Uint8Array, data: Uint8Array): Uint8Array {
+  return p.blake2s(data, 16, key);
+}
+
+/** HMAC(key, data) = RFC 2104 HMAC with BLAKE2s-256 (64-byte block). */
+export function hmac(p: CryptoProvider, key: Uint8Array, data: Uint8Array): Uint8Array {
+  return p.hmacBlake2s(key, data);
+}
+
+const ONE = Uint8Array.of(1);
+
+// T_i = HMAC(PRK, T_{i-1} ‖ i), T_0 empty (whitepaper §5.4 "Kdf_n").
+function expand(p: CryptoProvider, key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3): Uint8Array[] {
+  const prk = p.hmacBlake2s(key, input);
+  const out: Uint8Array[] = [];
+  let prev = p.hmacBlake2s(prk, ONE);
+  out.push(prev);
+  const buf = new Uint8Array(33);
+  for (let i = 2; i <= n; i++) {
+    buf.set(prev, 0);
+    buf[32] = i;
+    prev = p.hmacBlake2s(prk, buf);
+    out.push(prev);
+  }
+  wipe(prk);
+  wipe(buf);
+  return out;
+}
+
+/** KDF1(key, input) → T1. */
+export function kdf1(p: CryptoProvider, key: Uint8Array, input: Uint8Array): Uint8Array {
+  return expand(p, key, input, 1)[0]!;
+}
+
+/** KDF2(key, input) → (T1, T2). */
+export function kdf2(p: CryptoProvider, key: Uint8Array, input: Uint8Array): [Uint8Array, Uint8Array] {
+  const t = expand(p, key, input, 2);
+  return [t[0]!, t[1]!];
+}
+
+/** KDF3(key, input) → (T1, T2, T3). */
+export function kdf3(p: CryptoProvider, key: Uint8Array, input: Uint8Array): [Uint8Array, Uint8Array, Uint8Array] {
+  const t = expand(p, key, input, 3);
+  return [t[0]!, t[1]!, t[2]!];
+}

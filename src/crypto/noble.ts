@@ -1,0 +1,89 @@
+/**
+ * The pure-TypeScript crypto provider (design.md "Crypto providers"), built on
+ * the audited noble libraries. It is the reference every vector is checked
+ * against and the fallback when node:crypto lacks a primitive or fails its
+ * self-check. Primitives: whitepaper §5.4; RFC 7748, RFC 8439, RFC 7693,
+ * draft-irtf-cfrg-xchacha.
+ */
+import { x25519 } from '@noble/curves/ed25519.js';
+import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { blake2s } from '@noble/hashes/blake2.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import type { CryptoProvider } from './provider.js';
+import { checkBlake2sParams, EMPTY, requireLength } from './checks.js';
+import { isAllZero } from '../util/bytes.js';
+
+const TAG = 16;
+
+/** X25519 per RFC 7748 §5; all-zero output (low-order point) → null. */
+export function nobleX25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array | null {
+  requireLength(privateKey, 32, 'X25519 private key');
+  requireLength(publicKey, 32, 'X25519 public key');
+  let shared: Uint8Array;
+  try {
+    // noble rejects an all-zero result by throwing; we map that to null.
+    shared = x25519.scalarMult(privateKey, publicKey);
+  } catch {
+    return null;
+  }
+  return isAllZero(shared) ? null : shared;
+}
+
+/** Keyed or unkeyed BLAKE2s with the digest length in the parameter block (RFC 7693 §2.5). */
+export function nobleBlake2s(data: Uint8Array, outLen: number, key?: Uint8Array): Uint8Array {
+  checkBlake2sParams(outLen, key);
+  return key !== undefined && key.length > 0 ? blake2s(data, { dkLen: outLen, key }) : blake2s(data, { dkLen: outLen });
+}
+
+export const nobleProvider: CryptoProvider = {
+  name: 'noble',
+
+  x25519: nobleX25519,
+
+  x25519PublicKey(privateKey: Uint8Array): Uint8Array {
+    requireLength(privateKey, 32, 'X25519 private key');
+    return x25519.scalarMultBase(privateKey);
+  },
+
+  blake2s: nobleBlake2s,
+
+  hmacBlake2s(key: Uint8Array, data: Uint8Array): Uint8Array {
+    return hmac(blake2s, key, data);
+  },
+
+  chacha20Poly1305Seal(key, nonce, plaintext, aad, out) {
+    requireLength(key, 32, 'ChaCha20-Poly1305 key');
+    requireLength(nonce, 12, 'ChaCha20-Poly1305 nonce');
+    if (out !== undefined) requireLength(out, plaintext.length + TAG, 'ChaCha20-Poly1305 output');
+    return chacha20poly1305(key, nonce, aad ?? EMPTY).encrypt(plaintext, out);
+  },
+
+  chacha20Poly1305Open(key, nonce, ciphertext, aad, out) {
+    requireLength(key, 32, 'ChaCha20-Poly1305 key');
+    requireLength(nonce, 12, 'ChaCha20-Poly1305 nonce');
+    if (ciphertext.length < TAG) return null;
+    if (out !== undefined) requireLength(out, ciphertext.length - TAG, 'ChaCha20-Poly1305 output');
+    try {
+      return chacha20poly1305(key, nonce, aad ?? EMPTY).decrypt(ciphertext, out);
+    } catch {
+      return null; // bad tag
+    }
+  },
+
+  xchacha20Poly1305Seal(key, nonce, plaintext, aad) {
+    requireLength(key, 32, 'XChaCha20-Poly1305 key');
+    requireLength(nonce, 24, 'XChaCha20-Poly1305 nonce');
+    return xchacha20poly1305(key, nonce, aad ?? EMPTY).encrypt(plaintext);
+  },
+
+  xchacha20Poly1305Open(key, nonce, ciphertext, aad) {
+    requireLength(key, 32, 'XChaCha20-Poly1305 key');
+    requireLength(nonce, 24, 'XChaCha20-Poly1305 nonce');
+    if (ciphertext.length < TAG) return null;
+    try {
+      return xchacha20poly1305(key, nonce, aad ?? EMPTY).decrypt(ciphertext);
+    } catch {
+      return null;
+    }
+  },
+};

@@ -1,0 +1,151 @@
+/**
+ * The node:crypto (OpenSSL) provider (design.md "Crypto providers"): OpenSSL
+ * does ChaCha20-Poly1305 (RFC 8439, the transport hot path), X25519 (RFC 7748)
+ * and unkeyed BLAKE2s-256 / HMAC-BLAKE2s-256. OpenSSL has no keyed or
+ * short-output BLAKE2s and no XChaCha20, so those come from noble.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  type KeyObject,
+} from 'node:crypto';
+import type { CryptoProvider } from './provider.js';
+import { checkBlake2sParams, requireLength } from './checks.js';
+import { nobleBlake2s, nobleProvider } from './noble.js';
+import { isAllZero } from '../util/bytes.js';
+
+const TAG = 16;
+
+// DER wrappers for raw X25519 keys (RFC 8410 §7 PKCS#8 / §4 SPKI, OID 1.3.101.110).
+const PKCS8_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
+]);
+const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00]);
+
+function der(prefix: Uint8Array, raw: Uint8Array): Buffer {
+  const b = Buffer.alloc(prefix.length + raw.length);
+  b.set(prefix, 0);
+  b.set(raw, prefix.length);
+  return b;
+}
+
+/** Plain Uint8Array view of a Buffer, so callers' deepEqual against Uint8Array works. */
+function view(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * Private KeyObjects are cached per key array (the device's static key is
+ * used for every handshake). The cached copy is compared with the array's
+ * current contents on each use, so a wiped or rewritten key is never served
+ * from the cache.
+ */
+const privateKeyCache = new WeakMap<Uint8Array, { copy: Uint8Array; key: KeyObject }>();
+
+function samebytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
+
+function privateKeyObject(priv: Uint8Array): KeyObject {
+  const hit = privateKeyCache.get(priv);
+  if (hit && samebytes(hit.copy, priv)) return hit.key;
+  const derBytes = der(PKCS8_PREFIX, priv);
+  const key = createPrivateKey({ key: derBytes, format: 'der', type: 'pkcs8' });
+  derBytes.fill(0);
+  privateKeyCache.set(priv, { copy: Uint8Array.from(priv), key });
+  return key;
+}
+
+function nodeX25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array | null {
+  requireLength(privateKey, 32, 'X25519 private key');
+  requireLength(publicKey, 32, 'X25519 public key');
+  let shared: Buffer;
+  try {
+    const pub = createPublicKey({ key: der(SPKI_PREFIX, publicKey), format: 'der', type: 'spki' });
+    // OpenSSL refuses an all-zero shared secret by throwing (RFC 7748 §6.1 check).
+    shared = diffieHellman({ privateKey: privateKeyObject(privateKey), publicKey: pub });
+  } catch {
+    return null;
+  }
+  return isAllZero(shared) ? null : view(shared);
+}
+
+function nodeX25519PublicKey(privateKey: Uint8Array): Uint8Array {
+  requireLength(privateKey, 32, 'X25519 private key');
+  const spki = createPublicKey(privateKeyObject(privateKey)).export({ format: 'der', type: 'spki' });
+  return Uint8Array.from(spki.subarray(spki.length - 32));
+}
+
+function nodeBlake2s(data: Uint8Array, outLen: number, key?: Uint8Array): Uint8Array {
+  checkBlake2sParams(outLen, key);
+  // OpenSSL's blake2s256 is unkeyed with a fixed 32-byte digest; everything else goes to noble.
+  if (outLen !== 32 || (key !== undefined && key.length > 0)) return nobleBlake2s(data, outLen, key);
+  return view(createHash('blake2s256').update(data).digest());
+}
+
+// The AEAD passes the raw key bytes: measured on Node 20, a cached KeyObject
+// (createSecretKey) gave no gain, since per-call cipher setup dominates.
+function seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array, out?: Uint8Array): Uint8Array {
+  requireLength(key, 32, 'ChaCha20-Poly1305 key');
+  requireLength(nonce, 12, 'ChaCha20-Poly1305 nonce');
+  const n = plaintext.length;
+  if (out !== undefined) requireLength(out, n + TAG, 'ChaCha20-Poly1305 output');
+  const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG });
+  if (aad !== undefined && aad.length > 0) c.setAAD(aad, { plaintextLength: n });
+  const body = c.update(plaintext);
+  const tail = c.final(); // empty for a stream cipher, kept for correctness
+  const tag = c.getAuthTag();
+  if (out === undefined) {
+    // Common case: exactly one allocation for the result.
+    out = new Uint8Array(n + TAG);
+  }
+  out.set(body, 0);
+  if (tail.length > 0) out.set(tail, body.length);
+  out.set(tag, n);
+  return out;
+}
+
+function open(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad?: Uint8Array, out?: Uint8Array): Uint8Array | null {
+  requireLength(key, 32, 'ChaCha20-Poly1305 key');
+  requireLength(nonce, 12, 'ChaCha20-Poly1305 nonce');
+  if (ciphertext.length < TAG) return null;
+  const n = ciphertext.length - TAG;
+  if (out !== undefined) requireLength(out, n, 'ChaCha20-Poly1305 output');
+  const d = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG });
+  d.setAuthTag(ciphertext.subarray(n));
+  if (aad !== undefined && aad.length > 0) d.setAAD(aad, { plaintextLength: n });
+  const body = d.update(ciphertext.subarray(0, n));
+  try {
+    d.final(); // throws when the tag does not verify
+  } catch {
+    body.fill(0); // never release unauthenticated plaintext
+    return null;
+  }
+  if (out === undefined) return view(body);
+  out.set(body, 0);
+  return out;
+}
+
+export const nodeProvider: CryptoProvider = {
+  name: 'node',
+  x25519: nodeX25519,
+  x25519PublicKey: nodeX25519PublicKey,
+  blake2s: nodeBlake2s,
+  hmacBlake2s(key: Uint8Array, data: Uint8Array): Uint8Array {
+    return view(createHmac('blake2s256', key).update(data).digest());
+  },
+  chacha20Poly1305Seal: seal,
+  chacha20Poly1305Open: open,
+  // OpenSSL has no XChaCha20 (draft-irtf-cfrg-xchacha); cookie replies are rare, so noble does them.
+  xchacha20Poly1305Seal: nobleProvider.xchacha20Poly1305Seal,
+  xchacha20Poly1305Open: nobleProvider.xchacha20Poly1305Open,
+};
+
