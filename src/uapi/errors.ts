@@ -39,8 +39,8 @@ export function formatErrno(n: number): string {
 const KEYISH = /[A-Za-z0-9+/=]{40,}/;
 
 /** A short, quoted, key-free excerpt of a value for error messages. */
-export function describeValue(v: string): string {
+export function describeValue(v: string, quote: '"' | "'" = '"'): string {
   if (KEYISH.test(v)) return '(redacted)';
   const short = v.length > 60 ? `${v.slice(0, 60)}…` : v;
-  return JSON.stringify(short);
+  return quote === '"' ? JSON.stringify(short) : `'${short.replace(/[^\x20-\x7e]/g, '?')}'`;
 }
