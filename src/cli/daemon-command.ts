@@ -1,0 +1,157 @@
+/**
+ * `tswg [-f] <ifname>`: the wireguard-go process contract
+ * (protocol-checklist §10.4). Without -f the parent creates the TUN and the
+ * UAPI socket, re-executes itself with them as fds 3 and 4
+ * (WG_TUN_FD/WG_UAPI_FD/WG_PROCESS_FOREGROUND=1) and exits, so the socket
+ * exists when the command returns — wg-quick runs `wg addconf` right after.
+ * The foreground process serves until SIGINT/SIGTERM, TUN deletion or
+ * socket-file deletion, then removes its socket and exits 0.
+ */
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Tun } from '../io/tun.js';
+import { UapiServer } from '../io/uapi-server.js';
+import { Daemon } from '../runtime/daemon.js';
+import { createLogger, parseLogLevel, type Logger } from '../runtime/logger.js';
+import {
+  createEventPipeline,
+  defaultStateDir,
+  eventsLogger,
+  loadEventsConfig,
+  type EventPipeline,
+} from '../runtime/webhooks.js';
+import { defaultEventsConfig, type EventsConfig } from '../events/config.js';
+import type { DaemonArgs } from './args.js';
+
+/** Exit statuses like wireguard-go: 0 ok, 1 setup failure. */
+const EXIT_SETUP_FAILED = 1;
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export async function runDaemon(args: DaemonArgs): Promise<number> {
+  const log = createLogger(parseLogLevel(process.env.LOG_LEVEL), `(${args.ifname}) `);
+  // Validate the events configuration before creating anything, so a bad file
+  // fails fast with its positions and leaves no interface behind.
+  let config: EventsConfig;
+  try {
+    config = args.configPath ? await loadEventsConfig(args.configPath) : defaultEventsConfig();
+  } catch (e) {
+    process.stderr.write(`tswg: ${describe(e)}\n`);
+    return EXIT_SETUP_FAILED;
+  }
+  return args.foreground ? runForeground(args, config, log) : launchBackground(args, log);
+}
+
+async function launchBackground(args: DaemonArgs, log: Logger): Promise<number> {
+  let tun: Tun;
+  try {
+    tun = Tun.create(args.ifname);
+  } catch (e) {
+    log.error(`failed to create TUN device: ${describe(e)}`);
+    process.stderr.write(`tswg: failed to create TUN device: ${describe(e)}\n`);
+    return EXIT_SETUP_FAILED;
+  }
+  let uapiFd: number;
+  try {
+    uapiFd = (await UapiServer.createListeningFd(tun.name)).fd;
+  } catch (e) {
+    process.stderr.write(`tswg: failed to open UAPI socket: ${describe(e)}\n`);
+    tun.close();
+    return EXIT_SETUP_FAILED;
+  }
+  const quiet = log.level === 'silent' || process.env.LOG_LEVEL === undefined;
+  const out = quiet ? openSync('/dev/null', 'a') : 1;
+  const err = quiet ? openSync('/dev/null', 'a') : 2;
+  const script = fileURLToPath(new URL('../../../bin/tswg.js', import.meta.url));
+  const childArgs = [script, '-f', '--crypto', args.crypto];
+  if (args.configPath) childArgs.push('--config', args.configPath);
+  if (args.stateDir) childArgs.push('--state-dir', args.stateDir);
+  childArgs.push(tun.name);
+  const child = spawn(process.execPath, childArgs, {
+    detached: true,
+    stdio: ['ignore', out, err, tun.fd, uapiFd],
+    env: { ...process.env, WG_TUN_FD: '3', WG_UAPI_FD: '4', WG_PROCESS_FOREGROUND: '1' },
+  });
+  child.unref();
+  // Exit without closing the listening socket: closing it would unlink the
+  // path the child now serves (see UapiServer.createListeningFd).
+  process.exit(0);
+}
+
+async function runForeground(args: DaemonArgs, config: EventsConfig, log: Logger): Promise<number> {
+  let tun: Tun;
+  try {
+    tun = process.env.WG_TUN_FD ? Tun.fromFd(Number(process.env.WG_TUN_FD)) : Tun.create(args.ifname);
+  } catch (e) {
+    log.error(`failed to create TUN device: ${describe(e)}`);
+    process.stderr.write(`tswg: failed to create TUN device: ${describe(e)}\n`);
+    return EXIT_SETUP_FAILED;
+  }
+  let uapi: UapiServer;
+  try {
+    uapi = await UapiServer.listen(tun.name, process.env.WG_UAPI_FD ? { fd: Number(process.env.WG_UAPI_FD) } : {});
+  } catch (e) {
+    process.stderr.write(`tswg: failed to open UAPI socket: ${describe(e)}\n`);
+    tun.close();
+    return EXIT_SETUP_FAILED;
+  }
+  let pipeline: EventPipeline;
+  try {
+    pipeline = await createEventPipeline({
+      ifname: tun.name,
+      stateDir: config.endpoints.length > 0 ? (args.stateDir ?? defaultStateDir(tun.name)) : null,
+      config,
+      logger: eventsLogger(log),
+    });
+  } catch (e) {
+    process.stderr.write(`tswg: failed to start the event pipeline: ${describe(e)}\n`);
+    await uapi.close();
+    tun.close();
+    return EXIT_SETUP_FAILED;
+  }
+  const daemon = await Daemon.start({ tun, crypto: args.crypto, logger: log, silenceTimeoutMs: config.silenceTimeoutMs });
+  daemon.on('event', (ev) => pipeline.handle(ev));
+  pipeline.interfaceCreated(daemon.interfaceStatus());
+  uapi.onRequest(async (req) => {
+    const lines = req.op === 'get' ? ['get=1', ''] : ['set=1', ...req.lines, ''];
+    return (await daemon.uapi(lines)) ?? 'errno=-22\n\n';
+  });
+  log.verbose('UAPI listener started');
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (reason: string): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      log.verbose(`shutting down: ${reason}`);
+      // Deleting the interface (wg-quick down, ip link del) is a delete for the
+      // event stream; a signal is a shutdown of a still-configured interface.
+      if (reason === 'tun-removed' || reason === 'socket-removed') pipeline.interfaceDeleted(daemon.interfaceStatus());
+      await daemon.close(reason);
+      await pipeline.close({ shutdown: true });
+      await uapi.close();
+      resolve(0);
+    };
+    daemon.on('closed', (reason) => void stop(reason));
+    uapi.onSocketRemoved(() => void stop('socket-removed'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGHUP', () => {
+      if (!args.configPath) return;
+      loadEventsConfig(args.configPath).then(
+        (c) => {
+          try {
+            pipeline.reload(c);
+            log.verbose('events configuration reloaded');
+          } catch (e) {
+            log.error(`reload failed, keeping the old configuration: ${describe(e)}`);
+          }
+        },
+        (e) => log.error(`reload failed, keeping the old configuration: ${describe(e)}`),
+      );
+    });
+  });
+}

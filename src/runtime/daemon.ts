@@ -1,0 +1,265 @@
+/**
+ * The composition root (design.md "Layers"): one WireGuard interface built
+ * from the sans-IO core and real I/O — TUN, two UDP sockets, the UAPI socket,
+ * one deadline timer, and the event pipeline. It owns no protocol logic: it
+ * moves bytes between the OS and Device entry points and performs the
+ * effects the core asks for.
+ *
+ * Device state follows the link like wireguard-go (protocol-checklist §12):
+ * link up → bind UDP and start peers; link down → stop peers, close sockets.
+ */
+import { EventEmitter } from 'node:events';
+import { Device } from '../core/device.js';
+import type { DeviceEvent, InterfaceStatus } from '../core/events.js';
+import type { Endpoint } from '../core/endpoint.js';
+import type { ConfigDelta, DeviceSnapshot } from '../core/config.js';
+import type { Effects } from '../core/effects.js';
+import { MESSAGE_TRANSPORT } from '../wire/constants.js';
+import { selectProvider, type CryptoChoice } from '../crypto/select.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { UapiError, EADDRINUSE, EINVAL } from '../uapi/errors.js';
+import { handleRequest } from '../uapi/request.js';
+import type { Clock, Random } from '../util/ports.js';
+import { systemClock, systemRandom } from '../io/system-ports.js';
+import { DeadlineTimer } from '../io/deadline-timer.js';
+import type { Tun } from '../io/tun.js';
+import { UdpBind } from '../io/udp.js';
+import { HandshakeQueue } from './handshake-queue.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface DaemonOptions {
+  /** The TUN device (created by the caller, or inherited through WG_TUN_FD). */
+  readonly tun: Tun;
+  readonly crypto?: CryptoChoice | CryptoProvider;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  readonly random?: Random;
+  /** Optional fast loss detection for peers with persistent keepalive (ms, 0 = off). */
+  readonly silenceTimeoutMs?: number;
+}
+
+export interface DaemonEvents {
+  /** Every state transition the core reports. */
+  event: [DeviceEvent];
+  /** The daemon stopped (reason: 'signal', 'tun-removed', 'socket-removed', …). */
+  closed: [string];
+}
+
+/**
+ * One running interface. Use `Daemon.start`; drive configuration with
+ * `uapi(lines)` (the same text protocol `wg` speaks) or `set(delta)`.
+ */
+export class Daemon extends EventEmitter<DaemonEvents> {
+  readonly ifname: string;
+  readonly device: Device;
+  readonly crypto: CryptoProvider;
+  readonly log: Logger;
+  private readonly tun: Tun;
+  private readonly clock: Clock;
+  private bind: UdpBind | null = null;
+  private listenPort = 0;
+  private fwmark = 0;
+  private linkUp = false;
+  private closed = false;
+  private readonly timer: DeadlineTimer;
+  private readonly handshakes: HandshakeQueue;
+  /** Serialises link transitions and UAPI sets (both may await socket binds). */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private constructor(opts: DaemonOptions) {
+    super();
+    this.tun = opts.tun;
+    this.ifname = opts.tun.name;
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.logger ?? createLogger('error', `(${opts.tun.name}) `);
+    this.crypto =
+      typeof opts.crypto === 'object' ? opts.crypto : selectProvider((opts.crypto as CryptoChoice | undefined) ?? 'auto');
+    const effects: Effects = {
+      transmit: (to, datagram) => this.transmit(to, datagram),
+      deliver: (packet) => this.tun.write(packet),
+      emit: (ev) => this.onDeviceEvent(ev),
+    };
+    this.device = new Device({
+      crypto: this.crypto,
+      clock: this.clock,
+      random: opts.random ?? systemRandom,
+      effects,
+      mtu: this.tun.mtu(),
+      silenceTimeoutMs: opts.silenceTimeoutMs,
+    });
+    this.timer = new DeadlineTimer(
+      () => this.clock.now(),
+      () => this.run(() => this.device.tick()),
+    );
+    this.handshakes = new HandshakeQueue(
+      (data, from) => this.run(() => this.device.receiveDatagram(data, from)),
+      (n) => this.device.setHandshakeBacklog(n),
+    );
+  }
+
+  /** Builds the interface around an open TUN and follows its link state. */
+  static async start(opts: DaemonOptions): Promise<Daemon> {
+    const d = new Daemon(opts);
+    d.log.verbose(`starting with the ${d.crypto.name} crypto provider`);
+    d.tun.onPackets((packets) => {
+      for (const p of packets) d.device.sendPacket(p);
+      d.rearm();
+    });
+    d.tun.onClosed((reason) => {
+      d.log.verbose(`TUN closed: ${reason}`);
+      void d.close('tun-removed');
+    });
+    d.tun.onLinkChange((state) => {
+      d.device.setMtu(state.mtu);
+      d.enqueue(() => d.followLink(state.up));
+    });
+    await d.enqueue(() => d.followLink(d.tun.isUp()));
+    return d;
+  }
+
+  /** Current configuration and statistics, as UAPI get reports them. */
+  snapshot(): DeviceSnapshot {
+    return this.device.snapshot();
+  }
+
+  /** The interface's public view for interface events (never the private key). */
+  interfaceStatus(): InterfaceStatus {
+    const s = this.device.snapshot();
+    return { publicKey: s.publicKey, listenPort: this.listenPort, fwmark: this.fwmark, peerCount: s.peers.length };
+  }
+
+  /** The actual UDP port (after a random choice), 0 while unbound. */
+  get port(): number {
+    return this.listenPort;
+  }
+
+  /** Answers one UAPI request (`get=1` / `set=1` + lines); the reply text, or null to close. */
+  async uapi(lines: readonly string[]): Promise<string | null> {
+    const out = await handleRequest(lines, {
+      get: () => this.device.snapshot(),
+      set: (delta) => this.set(delta),
+    });
+    if (out.error) this.log.error(`UAPI ${out.op} failed: ${out.error.message}`);
+    return out.reply;
+  }
+
+  /**
+   * Applies a whole change atomically: a new listen port is bound first (the
+   * old socket stays until the rest succeeds), then the core validates and
+   * applies everything or nothing. Throws UapiError with wireguard-go's errno.
+   */
+  set(delta: ConfigDelta): Promise<void> {
+    return this.enqueue(async () => {
+      let fresh: UdpBind | null = null;
+      if (delta.listenPort !== undefined && delta.listenPort !== this.listenPort && this.linkUp) {
+        fresh = new UdpBind();
+        fresh.onDatagram(this.onDatagram);
+        try {
+          await fresh.open(delta.listenPort);
+          if ((delta.fwmark ?? this.fwmark) !== 0) fresh.setMark(delta.fwmark ?? this.fwmark);
+        } catch (e) {
+          fresh.close();
+          throw new UapiError(EADDRINUSE, `cannot bind UDP port ${delta.listenPort}: ${(e as Error).message}`);
+        }
+      }
+      if (delta.fwmark !== undefined && fresh === null && this.bind) {
+        try {
+          this.bind.setMark(delta.fwmark);
+        } catch (e) {
+          throw new UapiError(EADDRINUSE, `cannot set fwmark: ${(e as Error).message}`);
+        }
+      }
+      const err = this.run(() => this.device.apply(delta));
+      if (err !== null) {
+        fresh?.close();
+        throw new UapiError(EINVAL, err);
+      }
+      if (delta.fwmark !== undefined) this.fwmark = delta.fwmark;
+      if (delta.listenPort !== undefined) this.listenPort = delta.listenPort;
+      if (fresh) {
+        this.bind?.close();
+        this.bind = fresh;
+        this.listenPort = fresh.port;
+      }
+      this.device.setListenPort(this.listenPort);
+    });
+  }
+
+  /** Stops everything: peers, sockets, timer, TUN. Idempotent. */
+  async close(reason = 'closed'): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.log.verbose(`shutting down (${reason})`);
+    this.run(() => this.device.setUp(false));
+    this.timer.cancel();
+    this.handshakes.clear();
+    this.bind?.close();
+    this.bind = null;
+    this.tun.close();
+    this.emit('closed', reason);
+  }
+
+  // ---- internals ----------------------------------------------------------
+
+  private enqueue<T>(fn: () => Promise<T> | T): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Runs one core entry point and re-arms the single timer at the core's next deadline. */
+  private run<T>(fn: () => T): T {
+    const r = fn();
+    this.rearm();
+    return r;
+  }
+
+  private rearm(): void {
+    if (!this.closed) this.timer.arm(this.device.nextDeadline());
+  }
+
+  private async followLink(up: boolean): Promise<void> {
+    if (this.closed || up === this.linkUp) return;
+    this.linkUp = up;
+    if (up) {
+      const b = new UdpBind();
+      b.onDatagram(this.onDatagram);
+      try {
+        const port = await b.open(this.listenPort);
+        if (this.fwmark !== 0) b.setMark(this.fwmark);
+        this.bind = b;
+        this.listenPort = port;
+        this.device.setListenPort(port);
+        this.log.verbose(`UDP bound on port ${port}; interface up`);
+      } catch (e) {
+        // wireguard-go keeps the device down when it cannot bind; so do we.
+        b.close();
+        this.linkUp = false;
+        this.log.error(`cannot bind UDP port ${this.listenPort}: ${(e as Error).message}`);
+        return;
+      }
+      this.run(() => this.device.setUp(true));
+    } else {
+      this.run(() => this.device.setUp(false));
+      this.handshakes.clear();
+      this.bind?.close();
+      this.bind = null;
+      this.log.verbose('interface down');
+    }
+  }
+
+  private readonly onDatagram = (data: Uint8Array, from: Endpoint): void => {
+    // Transport data is handled inline; handshake-type messages are queued so
+    // their public-key work is paced (see HandshakeQueue).
+    if (data.length > 0 && data[0] !== MESSAGE_TRANSPORT) this.handshakes.push(data, from);
+    else this.run(() => this.device.receiveDatagram(data, from));
+  };
+
+  private transmit(to: Endpoint, datagram: Uint8Array): void {
+    this.bind?.send(to, datagram);
+  }
+
+  private onDeviceEvent(ev: DeviceEvent): void {
+    this.emit('event', ev);
+  }
+}
