@@ -42,6 +42,25 @@ export interface PeerHandshakeKeys {
   staticStatic: Uint8Array | null;
 }
 
+/**
+ * Builds a peer's handshake keys: a missing PSK becomes 32 zero bytes (Q),
+ * and DH(S_priv, S_remote) is precomputed (null when it is all zero, i.e. a
+ * low-order remote key, which makes the peer unusable — checklist §3.1 step 4).
+ * Recompute whenever the local private key changes.
+ */
+export function peerHandshakeKeys(
+  p: CryptoProvider,
+  local: LocalIdentity,
+  remoteStatic: Uint8Array,
+  presharedKey: Uint8Array | null,
+): PeerHandshakeKeys {
+  return {
+    remoteStatic,
+    presharedKey: presharedKey ?? new Uint8Array(32),
+    staticStatic: p.x25519(local.privateKey, remoteStatic),
+  };
+}
+
 export type HandshakeState =
   | 'none'
   | 'initiation-created'

@@ -22,6 +22,7 @@ import {
   deriveSession,
   initialChainingKey,
   initialHash,
+  peerHandshakeKeys,
   type LocalIdentity,
   type PeerHandshakeKeys,
 } from '../../src/core/handshake.js';
@@ -48,7 +49,7 @@ function identity(p: CryptoProvider, rng: SeededRandom): LocalIdentity {
 }
 
 function peerKeys(p: CryptoProvider, local: LocalIdentity, remote: LocalIdentity, psk = ZERO_PSK): PeerHandshakeKeys {
-  return { remoteStatic: remote.publicKey, presharedKey: psk, staticStatic: p.x25519(local.privateKey, remote.publicKey) };
+  return peerHandshakeKeys(p, local, remote.publicKey, psk === ZERO_PSK ? null : psk);
 }
 
 function snapshot(hs: Handshake): unknown {
@@ -262,8 +263,9 @@ test('low-order ephemerals and static keys are rejected (zero DH)', () => {
 
     // A peer whose static key is low-order is unusable for initiations.
     const hsD = new Handshake();
-    const lowPeer: PeerHandshakeKeys = { remoteStatic: point, presharedKey: ZERO_PSK, staticStatic: p.x25519(t.a.privateKey, point) };
+    const lowPeer = peerHandshakeKeys(p, t.a, point, null);
     assert.equal(lowPeer.staticStatic, null);
+    assert.deepEqual(lowPeer.presharedKey, ZERO_PSK);
     assert.equal(createInitiation(p, t.a, lowPeer, hsD, 1, WALL, t.rng), null);
     assert.equal(hsD.state, 'none');
   }
