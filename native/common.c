@@ -78,7 +78,11 @@ int tswg_arg_bool(napi_env env, napi_value v, const char *what, int *out) {
 int tswg_arg_str(napi_env env, napi_value v, const char *what, char *buf, size_t size) {
   size_t len = 0;
   if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return arg_fail(env, what, "a string");
-  if (len + 1 > size) return arg_fail(env, what, "shorter (too long)");
+  if (len + 1 > size) {
+    char expected[64];
+    snprintf(expected, sizeof expected, "at most %zu bytes long", size - 1);
+    return arg_fail(env, what, expected);
+  }
   napi_get_value_string_utf8(env, v, buf, size, &len);
   return 0;
 }
