@@ -20,7 +20,7 @@ const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
 export function parseDuration(text: string): number | null {
   if (typeof text !== 'string') return null;
-  let s = text.trim();
+  let s = text;
   if (s.startsWith('+')) s = s.slice(1);
   if (s === '0') return 0;
   if (s.length === 0 || s.length > 64) return null;
