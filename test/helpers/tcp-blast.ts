@@ -3,7 +3,7 @@
 // random bytes over one TCP connection and prints the SHA-256 of what it
 // sent/received so the test can compare both ends. Bounded by its own timeout.
 //   recv <bind-addr> <port> <timeout-ms>          → "listening", "progress N"…, "done N HEX"
-//   send <addr> <port> <bytes> <timeout-ms>       → "done N HEX"
+//   send <addr> <port> <bytes> <timeout-ms> [bytes-per-second] → "done N HEX"
 import { createHash, randomFillSync } from 'node:crypto';
 import { createConnection, createServer, type Socket } from 'node:net';
 
@@ -44,13 +44,20 @@ function recv(bindAddr: string, port: number): void {
   server.listen({ host: bindAddr, port }, () => process.stdout.write(`listening ${port}\n`));
 }
 
-function send(addr: string, port: number, total: number): void {
+function send(addr: string, port: number, total: number, rate: number): void {
   const hash = createHash('sha256');
   const chunkSize = 64 * 1024;
   let sent = 0;
+  let start = 0;
   const sock = createConnection({ host: addr, port });
   const pump = (): void => {
+    start ||= Date.now();
     while (sent < total) {
+      // Optional pacing, so a test can reliably act while data is in flight.
+      if (rate > 0 && sent >= (rate * (Date.now() - start)) / 1000) {
+        setTimeout(pump, 5);
+        return;
+      }
       const n = Math.min(chunkSize, total - sent);
       // A fresh random buffer per write: the socket may still hold the last one.
       const data = randomFillSync(Buffer.allocUnsafe(n));
@@ -77,9 +84,9 @@ const [mode, ...args] = process.argv.slice(2);
 if (mode === 'recv' && args.length === 3) {
   armTimeout(Number(args[2]));
   recv(args[0]!, Number(args[1]));
-} else if (mode === 'send' && args.length === 4) {
+} else if (mode === 'send' && (args.length === 4 || args.length === 5)) {
   armTimeout(Number(args[3]));
-  send(args[0]!, Number(args[1]), Number(args[2]));
+  send(args[0]!, Number(args[1]), Number(args[2]), Number(args[4] ?? 0));
 } else {
-  fail('usage: recv <bind-addr> <port> <timeout-ms> | send <addr> <port> <bytes> <timeout-ms>');
+  fail('usage: recv <bind-addr> <port> <timeout-ms> | send <addr> <port> <bytes> <timeout-ms> [bytes-per-second]');
 }

@@ -63,6 +63,8 @@ export interface TransferResult {
 export interface TransferOptions {
   port?: number; // default 5201
   timeoutMs?: number; // default 120000
+  /** Pace the sender to at most this many bytes per second (0 = unpaced). */
+  rateBytesPerSec?: number;
 }
 
 /** A running transfer: watch `receivedSoFar()`, then await `done`. */
@@ -90,7 +92,7 @@ export async function startTransfer(from: Netns, to: Netns, toAddr: string, byte
   const timeoutMs = opts.timeoutMs ?? 120000;
   const receiver = to.spawn([process.execPath, BLAST, 'recv', toAddr, String(port), String(timeoutMs)]);
   await receiver.waitForOutput(/^listening /m, 10000);
-  const sender = from.spawn([process.execPath, BLAST, 'send', toAddr, String(port), String(bytes), String(timeoutMs)]);
+  const sender = from.spawn([process.execPath, BLAST, 'send', toAddr, String(port), String(bytes), String(timeoutMs), String(opts.rateBytesPerSec ?? 0)]);
   const receivedSoFar = (): number => {
     const all = [...receiver.stdout.matchAll(/^(?:progress|done) (\d+)/gm)];
     return all.length ? Number(all[all.length - 1]![1]) : 0;
