@@ -48,8 +48,11 @@ export class HandshakeReceiver {
 
   /** The runtime reports its handshake queue length (wireguard-go IsUnderLoad). */
   setBacklog(n: number, now: number): void {
+    // The queue was at the threshold until now (rising or falling edge): stay under load 1 s from here.
+    if (n >= this.underLoadBacklog || this.backlog >= this.underLoadBacklog) {
+      this.underLoadUntil = now + UNDER_LOAD_AFTER_TIME_MS;
+    }
     this.backlog = n;
-    if (n >= this.underLoadBacklog) this.underLoadUntil = now + UNDER_LOAD_AFTER_TIME_MS;
   }
 
   /** Under load while the backlog is at the threshold, and for 1 s after (sticky). */

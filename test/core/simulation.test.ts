@@ -213,3 +213,174 @@ test('peer vanishes: 20 initiations, give-up, session expiry at 180 s and keys z
   assert.equal(a.sent.filter((d) => d.sentAt > gaveUpMono).length, 0);
   assert.equal(a.device.nextDeadline(), undefined, 'no timers left');
 });
+
+test('replayed initiation is rejected by its timestamp and answered with nothing', () => {
+  const { net, a, b } = setup(51);
+  connect(net, a, b);
+  const init = a.sentOfType(1)[0]!;
+  net.run(30_000);
+  const bSent = b.sent.length;
+  net.inject(a.endpoint, b.endpoint, init.data.slice());
+  net.run(100);
+  assert.equal(b.device.drops['replayed-timestamp'], 1);
+  assert.equal(b.sent.length - bSent, 0, 'no reply to a replayed initiation');
+  // The existing session is untouched.
+  const p = send(a, 9, A_IP, B_IP);
+  net.run(50);
+  assert.deepEqual(b.delivered.at(-1), p);
+  assert.equal(b.eventsOf('session.confirmed').length, 1);
+});
+
+test('replayed and reordered transport packets: delivered once each, duplicates dropped, window honoured', () => {
+  const { net, a, b } = setup(52);
+  connect(net, a, b);
+  let n = 0;
+  net.filter = (d) => {
+    if (d.data[0] !== 4) return undefined;
+    n++;
+    if (n % 3 === 0) return { delayMs: 30 }; // reorder
+    if (n % 5 === 0) return { duplicate: 2 }; // replay by the network
+    return undefined;
+  };
+  const sent: number[] = [];
+  for (let i = 1; i <= 60; i++) {
+    send(a, i, A_IP, B_IP);
+    sent.push(i);
+    net.run(2);
+  }
+  net.run(200);
+  const got = b.delivered.map(payloadSeq);
+  assert.deepEqual([...got].sort((x, y) => x - y), sent, 'each packet exactly once');
+  assert.notDeepEqual(got, sent, 'some arrived out of order');
+  assert.equal(b.device.drops['replayed-counter'], 2 * 8, 'the 16 network duplicates were dropped');
+  net.filter = null;
+
+  // A captured packet replayed later is dropped; so is one older than the 8128-counter window.
+  const old = a.sentOfType(4).at(-1)!.data.slice();
+  net.inject(a.endpoint, b.endpoint, old);
+  net.run(20);
+  assert.equal(b.device.drops['replayed-counter'], 17);
+  let held: Uint8Array | null = null;
+  net.filter = (d) => {
+    if (d.data[0] === 4 && held === null) {
+      held = d.data.slice();
+      return { drop: true };
+    }
+    return undefined;
+  };
+  for (let i = 0; i < 8200; i++) send(a, 1000 + i, A_IP, B_IP);
+  net.run(20);
+  net.filter = null;
+  const before = b.delivered.length;
+  net.inject(a.endpoint, b.endpoint, held!);
+  net.run(20);
+  assert.equal(b.delivered.length, before, 'too old for the window');
+  assert.equal(b.device.drops['replayed-counter'], 18);
+});
+
+test('under load: mac2 required, cookie reply sent, the retry with the cookie succeeds', () => {
+  const { net, a, b } = setup(53);
+  b.device.setHandshakeBacklog(1_000);
+  assert.equal(b.device.isUnderLoad(), true);
+  const p = send(a, 1, A_IP, B_IP);
+  net.run(100);
+  assert.equal(b.sentOfType(3).length, 1, 'cookie reply');
+  assert.equal(b.sentOfType(2).length, 0, 'no response without mac2');
+  assert.equal(b.device.drops['bad-mac2'], 1);
+  assert.equal(b.delivered.length, 0);
+  assert.equal(a.device.inspectPeer(b.publicKey)!.endpoint?.port, b.endpoint.port, 'cookie reply does not roam');
+  net.run(6_000); // retransmission carries mac2
+  const inits = a.sentOfType(1);
+  assert.equal(inits.length, 2);
+  assert.ok(inits[0]!.data.subarray(132).every((x) => x === 0), 'first initiation: mac2 zero');
+  assert.ok(inits[1]!.data.subarray(132).some((x) => x !== 0), 'retry: mac2 set from the cookie');
+  assert.equal(b.sentOfType(2).length, 1);
+  assert.deepEqual(b.delivered, [p]);
+  // Sticky for 1 s after the backlog drains.
+  b.device.setHandshakeBacklog(0);
+  net.run(500);
+  assert.equal(b.device.isUnderLoad(), true);
+  net.run(600);
+  assert.equal(b.device.isUnderLoad(), false);
+});
+
+test('under load: without mac2 no DH work is done; with a valid cookie, one source is rate limited', () => {
+  const { net, a, b } = setup(54);
+  connect(net, a, b);
+  b.device.setHandshakeBacklog(1_000);
+  // Replays of a valid-mac1 initiation without mac2: each answered with a cookie reply, never decrypted.
+  const init = a.sentOfType(1)[0]!.data;
+  for (let i = 0; i < 3; i++) net.inject(a.endpoint, b.endpoint, init.slice());
+  net.run(20);
+  assert.equal(b.device.drops['bad-mac2'], 3);
+  assert.equal(b.sentOfType(3).length, 3);
+  assert.equal(b.device.drops['replayed-timestamp'], 0, 'no DH work under load without mac2');
+  // A learns a cookie from a fresh initiation, then its retry carries mac2.
+  const peerA = a.device.inspectPeer(b.publicKey)!;
+  peerA.lastSentHandshake = -Infinity;
+  a.device.inspectPeer(b.publicKey)!.keypairs.current!.setSendCounter(2n ** 64n - 2n ** 13n - 1n);
+  send(a, 1, A_IP, B_IP); // current exhausted → new initiation → cookie reply
+  net.run(6_000); // retry with mac2 → processed
+  const withMac2 = a.sentOfType(1).at(-1)!.data;
+  assert.ok(withMac2.subarray(132).some((x) => x !== 0));
+  const processedBefore = b.device.drops['replayed-timestamp'];
+  for (let i = 0; i < 10; i++) net.inject(a.endpoint, b.endpoint, withMac2.slice(), 1);
+  net.run(20);
+  const limited = b.device.drops['rate-limited'];
+  const replayed = b.device.drops['replayed-timestamp'] - processedBefore;
+  assert.ok(limited >= 1, 'burst beyond the bucket is rate limited');
+  assert.ok(replayed >= 1, 'the first few still reach the timestamp check');
+  assert.equal(limited + replayed, 10);
+});
+
+test('roaming: an authenticated packet from a new address moves the endpoint; cookie replies and garbage do not', () => {
+  const { net, a, b } = setup(55);
+  connect(net, a, b);
+  const old = { ...a.endpoint };
+  // A moves to a new address and keeps talking.
+  (a as { endpoint: { address: string; port: number } }).endpoint = { address: '198.51.100.7', port: 40000 };
+  const p = send(a, 2, A_IP, B_IP);
+  net.run(50);
+  assert.deepEqual(b.delivered.at(-1), p);
+  const ch = b.eventsOf('endpoint.changed');
+  assert.equal(ch.length, 1);
+  assert.deepEqual(ch[0]!.previous, old);
+  assert.deepEqual(ch[0]!.endpoint, a.endpoint);
+  const q = send(b, 3, B_IP, A_IP);
+  net.run(50);
+  assert.deepEqual(a.delivered.at(-1), q, 'replies follow the new endpoint');
+  // Unauthenticated input from elsewhere changes nothing.
+  const spoof = { address: '203.0.113.9', port: 1234 };
+  const t = a.sentOfType(4).at(-1)!.data.slice();
+  t[20] ^= 1;
+  net.inject(spoof, b.endpoint, t);
+  const cookie = new Uint8Array(64);
+  cookie[0] = 3;
+  cookie.set(a.sentOfType(4).at(-1)!.data.subarray(4, 8), 4);
+  net.inject(spoof, b.endpoint, cookie);
+  net.run(50);
+  assert.equal(b.eventsOf('endpoint.changed').length, 1);
+  assert.deepEqual(b.device.peerStatus(a.publicKey)!.endpoint, a.endpoint);
+  assert.equal(b.device.drops['transport-decrypt'], 1);
+});
+
+test('session.expired when the peer vanishes with no traffic; a later handshake is isFirst again', () => {
+  const { net, a, b } = setup(56);
+  connect(net, a, b);
+  const t0 = a.eventsOf('session.confirmed')[0]!.at;
+  b.online = false;
+  net.run(REJECT_AFTER_TIME_MS + 1_000);
+  const ex = a.eventsOf('session.expired');
+  assert.equal(ex.length, 1);
+  assert.equal(ex[0]!.at - t0, REJECT_AFTER_TIME_MS);
+  assert.equal(ex[0]!.peer.sessionStartWallMs, 0);
+  b.online = true;
+  const p = send(a, 5, A_IP, B_IP);
+  net.run(15_000); // both sides had overdue timers: their first initiations may cross
+  assert.deepEqual(b.delivered.at(-1), p);
+  const c = a.eventsOf('session.confirmed');
+  assert.ok(c.length >= 2);
+  assert.equal(c[1]!.isFirst, true);
+  assert.ok(c[1]!.at > ex[0]!.at);
+  assert.equal(hex(c[1]!.peer.publicKey), hex(b.publicKey));
+});
