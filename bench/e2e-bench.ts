@@ -1,0 +1,171 @@
+/**
+ * End to end in network namespaces (issue 5): iperf3 TCP throughput through
+ * tswg↔tswg, tswg↔wireguard-go, wireguard-go↔wireguard-go (Debian's) and
+ * tswg(noble)↔tswg(noble), run ALTERNATING (A B C D A B C D …) in one run so
+ * drift on a shared box hits every pair alike; each tswg figure as a ratio to
+ * wireguard-go↔wireguard-go of the same round; ping RTT added by the tunnel
+ * over the bare veth it rides on; CPU seconds per GB from /proc/<pid>/stat of
+ * both daemons. Pairs come from the interop harness (test/helpers/pair.ts).
+ * A pair that cannot be built or passes no traffic gets rows that say so.
+ */
+import { Lab } from '../test/helpers/netns.js';
+import { makePair, type Pair } from '../test/helpers/pair.js';
+import { stopInterface, type Impl } from '../test/helpers/impl.js';
+import type { TrackedProcess } from '../test/helpers/proc.js';
+import { ping } from '../test/helpers/transfer.js';
+import { sleep } from '../test/helpers/wait.js';
+import { E2E_PAIRS, type E2ePair } from './figures.js';
+import { iperfError, parseIperfJson, parsePingRtt } from './parsers.js';
+import { cpuSeconds } from './procstat.js';
+import { errorText, missing, summarize, type Results } from './stats.js';
+import type { BenchSettings } from './settings.js';
+
+interface PairSpec {
+  a: Impl;
+  b: Impl;
+  /** TSWG_CRYPTO for tswg daemons of this pair (undefined = the daemon's default, auto). */
+  crypto?: 'noble';
+}
+
+const SPECS: Record<E2ePair, PairSpec> = {
+  'tswg-tswg': { a: 'tswg', b: 'tswg' },
+  'tswg-wggo': { a: 'tswg', b: 'wireguard-go' },
+  'wggo-wggo': { a: 'wireguard-go', b: 'wireguard-go' },
+  'tswgnoble-tswgnoble': { a: 'tswg', b: 'tswg', crypto: 'noble' },
+};
+
+interface Live {
+  name: E2ePair;
+  pair: Pair | null;
+  server: TrackedProcess | null;
+  /** Why this pair has no numbers (set on the first failure). */
+  error: string | null;
+  mbps: number[];
+  /** Per round: Mbit/s, or null when the round failed. */
+  byRound: (number | null)[];
+  rttAdded: number[];
+  cpuPerGB: number[];
+}
+
+/** Runs `fn` with extra environment variables visible to the children it spawns. */
+async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  for (const [k, v] of Object.entries(vars)) if (v === undefined) delete process.env[k];
+  else process.env[k] = v;
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+}
+
+async function setUp(lab: Lab, name: E2ePair, profileDir: string | null, log: (l: string) => void): Promise<Live> {
+  const live: Live = { name, pair: null, server: null, error: null, mbps: [], byRound: [], rttAdded: [], cpuPerGB: [] };
+  const spec = SPECS[name];
+  const usesTswg = spec.a === 'tswg' || spec.b === 'tswg';
+  try {
+    const env: Record<string, string | undefined> = { TSWG_CRYPTO: spec.crypto };
+    if (profileDir !== null && usesTswg) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
+    live.pair = await withEnv(env, () => makePair(lab, spec.a, spec.b));
+    const p = live.pair;
+    // The first pings also complete the handshake; give a slow starter a few tries.
+    let ok = false;
+    for (let i = 0; i < 3 && !ok; i++) ok = (await ping(p.a.ns, p.b4, { count: 2, intervalS: 0.2, deadlineS: 4 })).ok;
+    if (!ok) throw new Error('no traffic through the tunnel: ping from A to B got no reply');
+    live.server = p.b.ns.spawn(['iperf3', '-s', '-B', p.b4, '--forceflush', '--rcv-timeout', '10000']);
+    await live.server.waitForOutput(/Server listening/, 5000);
+    log(`e2e ${name}: up (A ${p.a.impl} pid ${p.a.pid}, B ${p.b.impl} pid ${p.b.pid})`);
+  } catch (err) {
+    live.error = errorText(err);
+    log(`e2e ${name}: ${live.error}`);
+  }
+  return live;
+}
+
+async function pingAvg(live: Live, addr: string, count: number): Promise<number> {
+  const p = live.pair!;
+  const r = await ping(p.a.ns, addr, { count, intervalS: 0.01, deadlineS: Math.ceil(count * 0.01) + 4 });
+  const rtt = parsePingRtt(r.output);
+  if (!r.ok || rtt === null) throw new Error(`ping ${addr} failed (${r.received}/${r.transmitted})`);
+  return rtt.avgMs;
+}
+
+/** One round for one pair: RTT over the bare veth and through the tunnel, then one iperf3 run. */
+async function oneRound(live: Live, s: BenchSettings, bare: number[]): Promise<number> {
+  const p = live.pair!;
+  const bareMs = await pingAvg(live, p.link.b4, s.pingCount);
+  const tunMs = await pingAvg(live, p.b4, s.pingCount);
+  bare.push(bareMs);
+  const cpu0 = cpuSeconds(p.a.pid) + cpuSeconds(p.b.pid);
+  const r = await p.a.ns.run(
+    ['iperf3', '-c', p.b4, '-t', String(s.iperfSeconds), '-J', '--connect-timeout', '3000'],
+    { check: false, timeoutMs: (s.iperfSeconds + 20) * 1000 },
+  );
+  const cpu1 = cpuSeconds(p.a.pid) + cpuSeconds(p.b.pid);
+  const res = parseIperfJson(r.stdout);
+  if (res === null) throw new Error(`iperf3 failed: ${iperfError(r.stdout) ?? (r.stderr.trim() || `exit ${r.code}`)}`);
+  const mbps = res.bitsPerSecond / 1e6;
+  live.mbps.push(mbps);
+  live.rttAdded.push(tunMs - bareMs);
+  live.cpuPerGB.push((cpu1 - cpu0) / (res.bytes / 1e9));
+  return mbps;
+}
+
+function record(results: Results, live: Live, ratios: number[], note: string): void {
+  const id = (k: string): string => `e2e.${live.name}.${k}`;
+  const put = (k: string, unit: string, runs: number[]): void => {
+    if (runs.length > 0) results.set(id(k), summarize(unit, runs, note));
+    else results.set(id(k), missing('unavailable', unit, live.error ?? 'no successful run'));
+  };
+  put('mbps', 'Mbit/s', live.mbps);
+  if (live.name !== 'wggo-wggo') put('ratio', '× wggo-wggo', ratios);
+  put('rttAddedMs', 'ms', live.rttAdded);
+  put('cpuSecPerGB', 'CPU s/GB', live.cpuPerGB);
+}
+
+export async function runE2eBench(results: Results, s: BenchSettings, log: (l: string) => void, profileDir: string | null): Promise<void> {
+  const lab = Lab.create();
+  try {
+    const lives: Live[] = [];
+    for (const name of E2E_PAIRS) lives.push(await setUp(lab, name, profileDir, log));
+    const bare: number[] = [];
+    for (let round = 0; round < s.e2eRounds; round++) {
+      for (const live of lives) {
+        if (live.pair === null || live.server === null) {
+          live.byRound.push(null);
+          continue;
+        }
+        try {
+          const mbps = await oneRound(live, s, bare);
+          live.byRound.push(mbps);
+          log(`e2e round ${round + 1}/${s.e2eRounds} ${live.name}: ${mbps.toFixed(0)} Mbit/s`);
+        } catch (err) {
+          live.byRound.push(null);
+          live.error ??= errorText(err);
+          log(`e2e round ${round + 1} ${live.name}: ${errorText(err)}`);
+          await sleep(500);
+        }
+      }
+    }
+    const ref = lives.find((l) => l.name === 'wggo-wggo')!;
+    const note = `${s.e2eRounds} alternating rounds, iperf3 -t ${s.iperfSeconds}, MTU 1420, A→B`;
+    for (const live of lives) {
+      const ratios: number[] = [];
+      live.byRound.forEach((v, r) => {
+        const base = ref.byRound[r];
+        if (v !== null && base !== null && base !== undefined && base > 0) ratios.push(v / base);
+      });
+      record(results, live, ratios, note);
+    }
+    if (bare.length > 0) results.set('e2e.bare.rttMs', summarize('ms', bare, 'ping over the bare veth, every pair and round'));
+    else results.set('e2e.bare.rttMs', missing('unavailable', 'ms', 'no pair came up'));
+    // A clean exit lets tswg daemons write their CPU profiles (--cpu-prof writes on exit).
+    for (const live of lives) {
+      if (live.pair === null) continue;
+      for (const iface of [live.pair.a, live.pair.b]) await stopInterface(iface).catch(() => undefined);
+    }
+  } finally {
+    await lab.cleanup();
+  }
+}

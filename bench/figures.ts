@@ -1,0 +1,44 @@
+/**
+ * The catalogue of figure ids the harness produces, by group, so the JSON
+ * schema is stated in one place: the quick-run test checks a run against it
+ * and docs/performance.md explains each id.
+ */
+import type { Group } from './args.js';
+
+export const PROVIDERS = ['noble', 'node'] as const;
+
+/** End-to-end tunnel pairs, in the order one alternation round runs them. */
+export const E2E_PAIRS = ['tswg-tswg', 'tswg-wggo', 'wggo-wggo', 'tswgnoble-tswgnoble'] as const;
+export type E2ePair = (typeof E2E_PAIRS)[number];
+
+export function figureIds(group: Group, lookupSizes: readonly number[]): string[] {
+  switch (group) {
+    case 'crypto':
+      return PROVIDERS.flatMap((p) => [`crypto.${p}.seal1420`, `crypto.${p}.open1420`, `crypto.${p}.x25519`]);
+    case 'handshake':
+      return PROVIDERS.flatMap((p) => [`handshake.${p}.full`, `handshake.${p}.responder`]);
+    case 'datapath':
+      return PROVIDERS.flatMap((p) => [`datapath.${p}.roundtrip`, `datapath.${p}.send`, `datapath.${p}.receive`]);
+    case 'scale':
+      return [
+        ...lookupSizes.map((n) => `allowedips.v4.${n}`),
+        `allowedips.v6.${lookupSizes[lookupSizes.length - 1]}`,
+        ...PROVIDERS.map((p) => `flood.${p}.responder`),
+      ];
+    case 'setconf':
+      return ['setconf.tswg.seconds', 'setconf.tswg.rssMiB', 'setconf.wggo.seconds', 'setconf.wggo.rssMiB'];
+    case 'e2e':
+      return [
+        'e2e.bare.rttMs',
+        ...E2E_PAIRS.flatMap((p) => [
+          `e2e.${p}.mbps`,
+          ...(p === 'wggo-wggo' ? [] : [`e2e.${p}.ratio`]),
+          `e2e.${p}.rttAddedMs`,
+          `e2e.${p}.cpuSecPerGB`,
+        ]),
+      ];
+  }
+}
+
+/** Groups whose figures must all be measured for the run to count as working (no root, no daemon needed). */
+export const IN_PROCESS_GROUPS: readonly Group[] = ['crypto', 'handshake', 'datapath', 'scale'];

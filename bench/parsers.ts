@@ -1,0 +1,61 @@
+/**
+ * Parsers for the tools the end-to-end benchmark runs: iperf3's JSON report
+ * (`iperf3 -c … -J`) and ping's summary line (iputils
+ * "rtt min/avg/max/mdev = a/b/c/d ms"). Both return null on output they do
+ * not recognise, so a failed run becomes a clear row, never a crash.
+ */
+
+export interface IperfResult {
+  /** Receiver-side goodput over the whole run. */
+  readonly bitsPerSecond: number;
+  /** Bytes the receiver got. */
+  readonly bytes: number;
+  readonly seconds: number;
+  /** Sender retransmissions (TCP), when reported. */
+  readonly retransmits: number | null;
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export function parseIperfJson(text: string): IperfResult | null {
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof j !== 'object' || j === null) return null;
+  const end = (j as { end?: { sum_received?: Record<string, unknown>; sum_sent?: Record<string, unknown> } }).end;
+  const rcv = end?.sum_received;
+  if (!rcv) return null;
+  const bps = num(rcv.bits_per_second);
+  const bytes = num(rcv.bytes);
+  const seconds = num(rcv.seconds);
+  if (bps === null || bytes === null || seconds === null || bytes <= 0) return null;
+  return { bitsPerSecond: bps, bytes, seconds, retransmits: num(end?.sum_sent?.retransmits) };
+}
+
+/** iperf3's own error text from a JSON report ({"error": "..."}), if any. */
+export function iperfError(text: string): string | null {
+  try {
+    const j = JSON.parse(text) as { error?: unknown };
+    return typeof j.error === 'string' ? j.error : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface PingRtt {
+  readonly minMs: number;
+  readonly avgMs: number;
+  readonly maxMs: number;
+  readonly mdevMs: number;
+}
+
+export function parsePingRtt(output: string): PingRtt | null {
+  const m = /(?:rtt|round-trip) min\/avg\/max(?:\/(?:mdev|stddev))? = ([\d.]+)\/([\d.]+)\/([\d.]+)(?:\/([\d.]+))? ms/.exec(output);
+  if (!m) return null;
+  return { minMs: Number(m[1]), avgMs: Number(m[2]), maxMs: Number(m[3]), mdevMs: m[4] === undefined ? 0 : Number(m[4]) };
+}

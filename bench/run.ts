@@ -1,0 +1,147 @@
+/**
+ * `npm run bench [-- --quick] [--no-e2e] [--out f] [--only g,..]`: runs every
+ * benchmark group of issue 5, prints a table (median and min–max over
+ * repeated runs) and writes JSON with the machine it ran on. Exits non-zero
+ * only when the harness itself is broken: bad usage, a crash, or an
+ * in-process figure that could not be measured. Missing end-to-end rows
+ * (no root, a daemon that passes no traffic yet) are reported, not fatal.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nobleProvider } from '../src/crypto/noble.js';
+import { nodeProvider } from '../src/crypto/node.js';
+import { rootUnavailable } from '../test/helpers/root.js';
+import { BenchUsageError, GROUPS, USAGE, parseBenchArgs, type BenchArgs, type Group } from './args.js';
+import { runCryptoBench } from './crypto-bench.js';
+import { runDatapathBench } from './datapath-bench.js';
+import { IN_PROCESS_GROUPS, figureIds } from './figures.js';
+import { runHandshakeBench } from './handshake-bench.js';
+import { machineInfo } from './machine.js';
+import { runScaleBench } from './scale-bench.js';
+import { settingsFor, type BenchSettings } from './settings.js';
+import { Results, missing, nowSeconds } from './stats.js';
+import { textTable } from './table.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PROVIDERS = [nobleProvider, nodeProvider];
+const ROOT_TOOLS = ['ip', 'wg', 'wireguard-go', 'iperf3', 'ping'];
+
+function localDate(d = new Date()): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+/** Marks every figure of `group` that was not produced as skipped/unavailable with `reason`. */
+function fillMissing(results: Results, group: Group, s: BenchSettings, status: 'skipped' | 'unavailable', reason: string): void {
+  for (const id of figureIds(group, s.lookupSizes)) {
+    if (!(id in results.figures)) results.set(id, missing(status, unitOf(id), reason));
+  }
+}
+
+function unitOf(id: string): string {
+  if (id.endsWith('.mbps')) return 'Mbit/s';
+  if (id.endsWith('.ratio')) return '× wggo-wggo';
+  if (id.endsWith('Ms')) return 'ms';
+  if (id.endsWith('.cpuSecPerGB')) return 'CPU s/GB';
+  if (id.endsWith('.seconds')) return 's';
+  if (id.endsWith('.rssMiB')) return 'MiB';
+  return '';
+}
+
+async function runGroup(group: Group, results: Results, args: BenchArgs, s: BenchSettings): Promise<void> {
+  switch (group) {
+    case 'crypto':
+      return runCryptoBench(results, PROVIDERS, s);
+    case 'handshake':
+      return runHandshakeBench(results, PROVIDERS, s);
+    case 'datapath':
+      return runDatapathBench(results, PROVIDERS, s);
+    case 'scale':
+      return runScaleBench(results, PROVIDERS, s);
+    case 'setconf':
+    case 'e2e': {
+      if (!args.e2e) return fillMissing(results, group, s, 'skipped', '--no-e2e');
+      const why = rootUnavailable(ROOT_TOOLS);
+      if (why !== null) return fillMissing(results, group, s, 'skipped', why);
+      // Loaded lazily: only these groups touch namespaces and daemons.
+      if (group === 'setconf') {
+        const { runSetconfBench } = await import('./setconf-bench.js');
+        return runSetconfBench(results, s, log);
+      }
+      const { runE2eBench } = await import('./e2e-bench.js');
+      return runE2eBench(results, s, log, args.profileDir);
+    }
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let args: BenchArgs;
+  try {
+    args = parseBenchArgs(argv);
+  } catch (err) {
+    if (err instanceof BenchUsageError) {
+      process.stderr.write(`${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const s = settingsFor(args.quick);
+  const started = new Date();
+  const machine = machineInfo();
+  log(`${args.quick ? 'quick' : 'full'} run on ${machine.cpuModel} ×${machine.cores}, load ${machine.loadAverage.join(' ')}`);
+  const results = new Results();
+  const durations: Record<string, number> = {};
+  for (const group of GROUPS) {
+    if (!args.groups.has(group)) continue;
+    const t0 = nowSeconds();
+    log(`${group} …`);
+    try {
+      await runGroup(group, results, args, s);
+    } catch (err) {
+      // A crash inside a group is reported on its rows; in-process groups then fail the run below.
+      const msg = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+      log(`${group} failed: ${msg}`);
+      fillMissing(results, group, s, 'unavailable', `harness error: ${msg}`);
+    }
+    fillMissing(results, group, s, 'unavailable', 'not produced by the harness');
+    durations[group] = Math.round((nowSeconds() - t0) * 10) / 10;
+  }
+  const report = {
+    schema: 1,
+    date: localDate(started),
+    startedAt: started.toISOString(),
+    mode: args.quick ? 'quick' : 'full',
+    command: `node dist/bench/run.js ${argv.join(' ')}`.trim(),
+    machine,
+    settings: s,
+    groupSeconds: durations,
+    figures: results.figures,
+  };
+  const out = args.out ?? join(REPO_ROOT, 'bench', 'results', `${report.date}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${textTable(results.figures)}\n\nwrote ${out}\n`);
+  const broken = Object.entries(results.figures).filter(
+    ([id, f]) => f.status !== 'ok' && IN_PROCESS_GROUPS.some((g) => args.groups.has(g) && figureIds(g, s.lookupSizes).includes(id)),
+  );
+  if (broken.length > 0) {
+    log(`in-process figures missing (harness or core broken): ${broken.map(([id]) => id).join(', ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,71 @@
+/**
+ * Scale through the real UAPI (issue 5): 10,000 peers (one /32 each) loaded
+ * with `wg setconf` into a freshly started, running interface — wall time of
+ * the command and the daemon's RSS afterwards — for tswg and, as the
+ * reference, wireguard-go. Each repetition uses a new interface in a
+ * namespace of the bench lab (test/helpers/netns.ts).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Lab, type Netns } from '../test/helpers/netns.js';
+import { genKeyPair, startInterface, stopInterface, wg, type Impl } from '../test/helpers/impl.js';
+import { cpuSeconds, rssMiB } from './procstat.js';
+import { errorText, missing, nowSeconds, summarize, type Results } from './stats.js';
+import type { BenchSettings } from './settings.js';
+
+/** A wg(8) config with `peers` peers; allowed IPs 198.19.x.y/32 (RFC 2544 benchmarking space). */
+export function bigConfig(privateKey: string, listenPort: number, peers: number): string {
+  const lines = ['[Interface]', `PrivateKey = ${privateKey}`, `ListenPort = ${listenPort}`, ''];
+  for (let k = 0; k < peers; k++) {
+    lines.push('[Peer]', `PublicKey = ${genKeyPair().publicKey}`, `AllowedIPs = 198.19.${(k >> 8) & 0xff}.${k & 0xff}/32`, '');
+  }
+  return lines.join('\n');
+}
+
+async function oneLoad(ns: Netns, impl: Impl, peers: number): Promise<{ seconds: number; rss: number }> {
+  const iface = await startInterface(ns, impl, { listenPort: 51820 });
+  try {
+    const file = join(ns.lab.tmpDir, `${iface.ifname}-big.conf`);
+    writeFileSync(file, bigConfig(iface.keys.privateKey, 51820, peers), { mode: 0o600 });
+    cpuSeconds(iface.pid); // the daemon must be alive before we time it
+    const t0 = nowSeconds();
+    await ns.run(['wg', 'setconf', iface.ifname, file], { timeoutMs: 120_000 });
+    const seconds = nowSeconds() - t0;
+    // Confirm the daemon really holds every peer (a silently truncated load must not look fast).
+    const dump = await wg(ns, ['show', iface.ifname, 'peers']);
+    const n = dump.stdout.split('\n').filter((l) => l.trim().length > 0).length;
+    if (n !== peers) throw new Error(`${impl} reports ${n} peers after loading ${peers}`);
+    return { seconds, rss: rssMiB(iface.pid) };
+  } finally {
+    await stopInterface(iface).catch(() => undefined);
+  }
+}
+
+export async function runSetconfBench(results: Results, s: BenchSettings, log: (l: string) => void): Promise<void> {
+  const lab = Lab.create();
+  try {
+    const ns = await lab.addNamespace();
+    const reps = Math.min(s.reps, 3);
+    for (const [impl, tag] of [['tswg', 'tswg'], ['wireguard-go', 'wggo']] as const) {
+      const secs: number[] = [];
+      const rss: number[] = [];
+      try {
+        for (let r = 0; r < reps; r++) {
+          const m = await oneLoad(ns, impl, s.setconfPeers);
+          log(`setconf ${impl}: ${s.setconfPeers} peers in ${m.seconds.toFixed(2)} s, RSS ${m.rss.toFixed(0)} MiB`);
+          secs.push(m.seconds);
+          rss.push(m.rss);
+        }
+        const note = `${s.setconfPeers} peers, fresh interface per run`;
+        results.set(`setconf.${tag}.seconds`, summarize('s', secs, note));
+        results.set(`setconf.${tag}.rssMiB`, summarize('MiB', rss, note));
+      } catch (err) {
+        log(`setconf ${impl} failed: ${errorText(err)}`);
+        results.set(`setconf.${tag}.seconds`, missing('unavailable', 's', `${impl}: ${errorText(err)}`));
+        results.set(`setconf.${tag}.rssMiB`, missing('unavailable', 'MiB', `${impl}: ${errorText(err)}`));
+      }
+    }
+  } finally {
+    await lab.cleanup();
+  }
+}

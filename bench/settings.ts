@@ -1,0 +1,52 @@
+/**
+ * Knobs shared by every benchmark group: how long one sample runs, how many
+ * repetitions make a figure, and the sizes of the scale tests. `--quick`
+ * shrinks everything so CI can run the whole harness in well under two
+ * minutes (it asserts nothing about speed, only that the harness works).
+ */
+
+export interface BenchSettings {
+  readonly quick: boolean;
+  /** Repetitions per figure (median and min–max are over these). */
+  readonly reps: number;
+  /** Seconds of work per in-process sample. */
+  readonly rateSeconds: number;
+  /** Seconds per iperf3 run. */
+  readonly iperfSeconds: number;
+  /** Rounds of the alternating A B C … e2e sequence. */
+  readonly e2eRounds: number;
+  /** Pings per RTT sample. */
+  readonly pingCount: number;
+  /** Peers loaded with `wg setconf`. */
+  readonly setconfPeers: number;
+  /** Initiations in the responder flood (each from its own peer and source endpoint). */
+  readonly floodInitiations: number;
+  /** Prefix counts for the AllowedIps lookup table. */
+  readonly lookupSizes: readonly number[];
+}
+
+export function settingsFor(quick: boolean): BenchSettings {
+  return quick
+    ? {
+        quick,
+        reps: 1,
+        rateSeconds: 0.15,
+        iperfSeconds: 3,
+        e2eRounds: 1,
+        pingCount: 5,
+        setconfPeers: 500,
+        floodInitiations: 100,
+        lookupSizes: [10, 1_000, 10_000],
+      }
+    : {
+        quick,
+        reps: 5,
+        rateSeconds: 1,
+        iperfSeconds: 10,
+        e2eRounds: 3,
+        pingCount: 50,
+        setconfPeers: 10_000,
+        floodInitiations: 2_000,
+        lookupSizes: [10, 1_000, 10_000],
+      };
+}
