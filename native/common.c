@@ -204,8 +204,23 @@ static napi_value ref_handle(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* errnoString(errno) -> { name, message }: libuv knows only part of the
+ * Linux errno table (EBADFD, the TUN-deleted code, is missing). */
+static napi_value errno_string(napi_env env, napi_callback_info info) {
+  TSWG_ARGS(1);
+  int32_t e;
+  if (tswg_arg_i32(env, argv[0], "errno", &e)) return NULL;
+  const char *name = strerrorname_np(e);
+  napi_value out;
+  napi_create_object(env, &out);
+  tswg_set(env, out, "name", tswg_str(env, name != NULL ? name : ""));
+  tswg_set(env, out, "message", tswg_str(env, strerror(e)));
+  return out;
+}
+
 void tswg_init_common(napi_env env, napi_value exports) {
   tswg_export(env, exports, "refHandle", ref_handle);
+  tswg_export(env, exports, "errnoString", errno_string);
 }
 
 void tswg_export(napi_env env, napi_value exports, const char *name, napi_callback cb) {

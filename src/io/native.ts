@@ -54,6 +54,8 @@ export interface NativeAddon {
   /** Starts the uv_poll-driven reader; `lengths.length` must be ≥ maxBatch, maxPacket 576..65600. */
   startReader(fd: number, maxBatch: number, maxPacket: number, lengths: Uint32Array, cb: ReaderCallback): NativeHandle;
   stopReader(handle: NativeHandle): void;
+  /** errno name and text from the C library ('' name if unknown). */
+  errnoString(errno: number): { name: string; message: string };
   /** Whether a reader/watcher keeps the process alive (default: it does). */
   refHandle(handle: NativeHandle, ref: boolean): void;
   getMtu(name: string): number;
@@ -112,6 +114,12 @@ export function loadNative(): NativeAddon {
 /** Name of a positive errno for messages ('EBADFD'); 'EOF' for -1. */
 export function errnoName(errno: number): string {
   if (errno === -1) return 'EOF';
+  try {
+    const name = loadNative().errnoString(errno).name;
+    if (name !== '') return name;
+  } catch {
+    // addon missing: fall back to libuv's smaller table
+  }
   try {
     return getSystemErrorName(-errno);
   } catch {
