@@ -194,10 +194,17 @@ export async function createEventPipeline(opts: EventPipelineOptions): Promise<E
   };
   let closed = false;
 
+  // flush() is an explicit wait, so its deadline timer keeps the process alive (the delivery timers do not).
+  const deadline: Scheduler = opts.scheduler ?? {
+    setTimer(delayMs, fn) {
+      const t = setTimeout(fn, Math.max(0, delayMs));
+      return () => clearTimeout(t);
+    },
+  };
   const flush = async (timeoutMs: number): Promise<boolean> => {
     let cancel = (): void => undefined;
     const timedOut = new Promise<boolean>((resolve) => {
-      cancel = scheduler.setTimer(timeoutMs, () => resolve(false));
+      cancel = deadline.setTimer(timeoutMs, () => resolve(false));
     });
     const done = await Promise.race([outbox.whenIdle().then(() => true), timedOut]);
     cancel();
