@@ -20,6 +20,7 @@ export interface UdpBindOptions {
 }
 
 export interface UdpStats {
+  /** Datagrams handed to the socket (a later asynchronous failure also counts in sendErrors). */
   sent: number;
   received: number;
   /** Send failures (unreachable, no buffer space, no socket for that family, …). */
