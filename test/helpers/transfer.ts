@@ -128,3 +128,13 @@ export async function transfer(from: Netns, to: Netns, toAddr: string, bytes: nu
 }
 
 export const MiB = 1024 * 1024;
+
+const FLOOD = fileURLToPath(new URL('./udp-flood.js', import.meta.url));
+
+/** Sends `count` garbage datagrams from `from` to addr:port (bounded); returns how many were sent. */
+export async function udpFlood(from: Netns, addr: string, port: number, count: number, timeoutMs = 30000): Promise<number> {
+  const r = await from.run([process.execPath, FLOOD, addr, String(port), String(count), String(timeoutMs)], { timeoutMs: timeoutMs + 5000 });
+  const m = /^sent (\d+)$/m.exec(r.stdout);
+  if (!m) throw new Error(`udp-flood printed no count: ${r.stderr.trim()}`);
+  return Number(m[1]);
+}
