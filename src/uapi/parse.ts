@@ -9,7 +9,7 @@
  * any bad key or value is EINVAL. Device keys are only valid before the first
  * `public_key`; after it, every key belongs to that peer's section.
  */
-import type { AllowedIpChange, ConfigDelta, PeerDelta } from '../core/config.js';
+import type { AllowedIp, AllowedIpChange, ConfigDelta, PeerDelta } from '../core/config.js';
 import type { Endpoint } from '../core/endpoint.js';
 import { fromHex, isAllZero } from '../util/bytes.js';
 import { parseEndpoint, parsePrefix } from '../util/ip.js';
@@ -26,6 +26,20 @@ export function parseUnsigned(v: string, max: number): number {
 function parseHexKey(v: string): Uint8Array | null {
   if (v.length !== 64) return null;
   return fromHex(v);
+}
+
+// Go's netip parsers read the port and the prefix length with ParseUint, so
+// leading zeros are accepted there ("1.2.3.4:01", "10.0.0.0/08"); the
+// address part stays strict (no leading zeros in IPv4 octets, no zones).
+function parseUapiEndpoint(v: string): Endpoint | null {
+  const m = /^(.+):([0-9]{1,5})$/.exec(v);
+  return m ? parseEndpoint(`${m[1]}:${Number(m[2])}`) : null;
+}
+
+/** `addr/cidr`; unlike a config file, the "/cidr" part is mandatory (netip.ParsePrefix). */
+function parseUapiPrefix(v: string): AllowedIp | null {
+  const m = /^([^/]+)\/([0-9]{1,3})$/.exec(v);
+  return m ? parsePrefix(`${m[1]}/${Number(m[2])}`) : null;
 }
 
 function keyName(k: string): string {
@@ -100,7 +114,7 @@ function peerLine(p: MutablePeer, key: string, value: string): void {
       return;
     }
     case 'endpoint': {
-      const e = parseEndpoint(value);
+      const e = parseUapiEndpoint(value);
       if (e === null) throw invalid(`invalid endpoint ${describeValue(value)}`);
       p.endpoint = e;
       return;
@@ -122,8 +136,7 @@ function peerLine(p: MutablePeer, key: string, value: string): void {
       // Incremental removal (wireguard-go 256bcbd): a leading '-' removes one prefix.
       const add = !value.startsWith('-');
       const text = add ? value : value.slice(1);
-      // Like Go's netip.ParsePrefix, the "/cidr" part is mandatory here.
-      const prefix = text.includes('/') ? parsePrefix(text) : null;
+      const prefix = parseUapiPrefix(text);
       if (prefix === null) throw invalid(`invalid allowed_ip ${describeValue(value)}`);
       p.allowedIps.push({ ip: prefix.ip, cidr: prefix.cidr, add });
       return;

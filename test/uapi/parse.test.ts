@@ -214,3 +214,11 @@ test('parseUnsigned mirrors ParseUint(v, 10, bits)', () => {
   assert.equal(parseUnsigned('1e3', 65535), -1);
   assert.equal(parseUnsigned('99999999999999999999999', 65535), -1);
 });
+
+test('port and prefix length accept leading zeros like Go ParseUint; the address does not', () => {
+  const d = parseSet([`public_key=${K1}`, 'endpoint=198.18.0.1:00051', 'allowed_ip=10.0.0.0/08']);
+  assert.deepEqual(d.peers[0]!.endpoint, { address: '198.18.0.1', port: 51 });
+  assert.equal(d.peers[0]!.allowedIps![0]!.cidr, 8);
+  assert.equal(errnoOf([`public_key=${K1}`, 'endpoint=198.018.0.1:1']), EINVAL);
+  assert.equal(errnoOf([`public_key=${K1}`, 'endpoint=198.18.0.1:000000']), EINVAL);
+});

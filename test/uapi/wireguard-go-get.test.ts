@@ -5,11 +5,7 @@
 // normalised; everything else (keys, order of keys, values) must be identical.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { connect } from 'node:net';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatGet } from '../../src/uapi/format.js';
@@ -19,29 +15,7 @@ import { nobleProvider } from '../../src/crypto/noble.js';
 import { fromHex, toBase64 } from '../../src/util/bytes.js';
 import { requireRoot } from '../helpers/root.js';
 import { applyDelta, device } from './fixtures.js';
-
-const run = promisify(execFile);
-
-function uapiGet(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = connect(path);
-    let buf = '';
-    s.setEncoding('utf8');
-    s.on('connect', () => s.write('get=1\n\n'));
-    s.on('data', (d: string) => {
-      buf += d;
-      if (buf.endsWith('\n\n')) {
-        s.end();
-        resolve(buf);
-      }
-    });
-    s.on('error', reject);
-    s.setTimeout(5000, () => {
-      s.destroy();
-      reject(new Error('UAPI get timed out'));
-    });
-  });
-}
+import { startWireguardGo } from './wireguard-go-ns.js';
 
 /** Peer blocks sorted by public key, allowed_ip lines sorted within a block. */
 function normalise(reply: string): string[] {
@@ -62,10 +36,6 @@ const P = (n: number): string => toBase64(publicKeyOf(nobleProvider, fromHex(n.t
 
 test('interop: formatGet matches wireguard-go get replies', async (t) => {
   if (!requireRoot(t, ['ip', 'wg', 'wireguard-go'])) return;
-  const tag = randomBytes(2).toString('hex');
-  const ns = `tswgE-go-${tag}`;
-  const ifname = `tswgEgo${tag}`;
-  const sock = `/var/run/wireguard/${ifname}.sock`;
   const dir = mkdtempSync(join(tmpdir(), 'tswgE-'));
   const conf = `[Interface]
 PrivateKey = ${toBase64(fromHex('38'.repeat(31) + '41')!)}
@@ -87,39 +57,24 @@ Endpoint = [2001:db8::9]:7
 PublicKey = ${P(3)}
 AllowedIPs = 0.0.0.0/0, ::/0
 `;
-  await run('ip', ['netns', 'add', ns]);
+  const go = await startWireguardGo();
   try {
-    await run('ip', ['netns', 'exec', ns, 'wireguard-go', ifname], {
-      env: { ...process.env, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' },
-    });
     const file = join(dir, 'x.conf');
     writeFileSync(file, conf, { mode: 0o600 });
-    await run('ip', ['netns', 'exec', ns, 'wg', 'setconf', ifname, file]);
-    const theirs = await uapiGet(sock);
+    await go.exec('wg', ['setconf', go.ifname, file]);
+    const theirs = await go.request('get=1\n\n');
     const parsed = parseConf(conf, { mode: 'wg' });
     const model = applyDelta(device(null, null, 0, 0, []), parsed.delta, (k) => publicKeyOf(nobleProvider, k));
     assert.deepEqual(normalise(formatGet(model)), normalise(theirs));
     assert.ok(theirs.endsWith('errno=0\n\n'));
 
-    // and an empty device (no key, no port): only errno=0
-    await run('ip', ['netns', 'exec', ns, 'wg', 'set', ifname, 'private-key', '/dev/null', 'fwmark', '0', 'peer', P(1), 'remove', 'peer', P(2), 'remove', 'peer', P(3), 'remove']);
-    const bare = await uapiGet(sock);
+    // no key, no fwmark, no peers: only listen_port and errno=0
+    await go.exec('wg', ['set', go.ifname, 'private-key', '/dev/null', 'fwmark', '0', 'peer', P(1), 'remove', 'peer', P(2), 'remove', 'peer', P(3), 'remove']);
+    const bare = await go.request('get=1\n\n');
     const bareModel = { ...device(null, null, 0, 0, []), listenPort: 51820 };
     assert.equal(formatGet(bareModel), bare);
   } finally {
-    // deleting the link makes wireguard-go exit; then end any of its processes left in our namespace
-    await run('ip', ['netns', 'exec', ns, 'ip', 'link', 'del', ifname]).catch(() => undefined);
-    for (let i = 0; i < 50 && existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
-    const pids = (await run('ip', ['netns', 'pids', ns]).catch(() => ({ stdout: '' }))).stdout.split('\n').filter(Boolean);
-    for (const pid of pids) {
-      try {
-        process.kill(Number(pid), 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
-    rmSync(sock, { force: true });
-    await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+    await go.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });
