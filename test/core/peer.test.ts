@@ -1,0 +1,117 @@
+// Per-peer behaviour: the staged queue (bound, drop-oldest, flush on key
+// confirmation, discard on give-up), counter exhaustion mid-flush, the
+// responder's no-send-before-confirmation rule, and secret-free status.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StagedQueue } from '../../src/core/staged-queue.js';
+import { REJECT_AFTER_MESSAGES, MAX_STAGED_PACKETS } from '../../src/wire/constants.js';
+import { MemoryNet, pair, ipv4Packet, seqPayload, payloadSeq, hex, type NetNode } from '../helpers/memory-net.js';
+
+test('StagedQueue: FIFO, bounded, drops the oldest when full, unshift puts back at the front', () => {
+  const q = new StagedQueue(3);
+  const p = (n: number): Uint8Array => new Uint8Array([n]);
+  assert.equal(q.push(p(1)), false);
+  q.push(p(2));
+  q.push(p(3));
+  assert.equal(q.push(p(4)), true, 'full: oldest dropped');
+  assert.equal(q.length, 3);
+  assert.equal(q.shift()![0], 2);
+  assert.equal(q.unshift(p(9)), true);
+  assert.deepEqual([q.shift()![0], q.shift()![0], q.shift()![0]], [9, 3, 4]);
+  assert.equal(q.shift(), undefined);
+  q.push(p(5));
+  q.clear();
+  assert.equal(q.length, 0);
+});
+
+const A_IP = '10.0.0.1';
+const B_IP = '10.0.0.2';
+
+function nodes(seed: number): { net: MemoryNet; a: NetNode; b: NetNode } {
+  const net = new MemoryNet(seed);
+  const a = net.addNode('a', { address: '192.0.2.1', port: 51820 });
+  const b = net.addNode('b', { address: '192.0.2.2', port: 51821 });
+  pair(a, b);
+  a.device.setUp(true);
+  b.device.setUp(true);
+  return { net, a, b };
+}
+
+test('staged packets: 128 kept (oldest dropped and counted), all flushed in order on key confirmation', () => {
+  const { net, a, b } = nodes(71);
+  b.online = false;
+  const n = MAX_STAGED_PACKETS + 5;
+  for (let i = 0; i < n; i++) a.device.sendPacket(ipv4Packet(A_IP, B_IP, seqPayload(i)));
+  assert.equal(a.device.drops['staged-overflow'], 5);
+  b.online = true;
+  net.run(6_000); // the first initiation was lost; the retransmission completes
+  assert.deepEqual(
+    b.delivered.map(payloadSeq),
+    Array.from({ length: MAX_STAGED_PACKETS }, (_, i) => i + 5),
+  );
+});
+
+test('staged packets are discarded at the give-up point', () => {
+  const { net, a, b } = nodes(72);
+  b.online = false;
+  a.device.sendPacket(ipv4Packet(A_IP, B_IP, seqPayload(1)));
+  net.run(120_000);
+  assert.equal(a.eventsOf('handshake.gave-up').length, 1);
+  assert.equal(a.device.inspectPeer(b.publicKey)!.staged.length, 0);
+  b.online = true;
+  a.device.sendPacket(ipv4Packet(A_IP, B_IP, seqPayload(2)));
+  net.run(100);
+  assert.deepEqual(b.delivered.map(payloadSeq), [2], 'the old staged packet is gone');
+});
+
+test('send counter exhaustion mid-stream: remaining packets are staged, a handshake runs, nothing is lost', () => {
+  const { net, a, b } = nodes(73);
+  a.device.sendPacket(ipv4Packet(A_IP, B_IP, seqPayload(0)));
+  net.run(6_000); // past REKEY_TIMEOUT, so a new initiation is not rate limited
+  const cur = a.device.inspectPeer(b.publicKey)!.keypairs.current!;
+  cur.setSendCounter(REJECT_AFTER_MESSAGES - 1n);
+  const before = a.sentOfType(1).length;
+  for (let i = 1; i <= 3; i++) a.device.sendPacket(ipv4Packet(A_IP, B_IP, seqPayload(i)));
+  assert.equal(a.sentOfType(1).length, before + 1, 'exhaustion starts a handshake at once');
+  net.run(100);
+  assert.deepEqual(b.delivered.map(payloadSeq), [0, 1, 2, 3]);
+  assert.notEqual(a.device.inspectPeer(b.publicKey)!.keypairs.current, cur);
+});
+
+test('responder never sends on an unconfirmed keypair; confirmation arrives with the first transport packet', () => {
+  const { net, a, b } = nodes(74);
+  // Drop A's confirming keepalive/data so B stays unconfirmed.
+  net.filter = (d) => (d.from.port === a.endpoint.port && d.data[0] === 4 ? { drop: true } : undefined);
+  a.device.sendPacket(ipv4Packet(A_IP, B_IP, seqPayload(1)));
+  net.run(50);
+  const pb = b.device.inspectPeer(a.publicKey)!;
+  assert.notEqual(pb.keypairs.next, null);
+  assert.equal(pb.keypairs.current, null);
+  assert.equal(b.eventsOf('session.confirmed').length, 0);
+  // B has data for A: it must stage it (no current), not encrypt under `next`.
+  b.device.sendPacket(ipv4Packet(B_IP, A_IP, seqPayload(2)));
+  assert.equal(b.sentOfType(4).length, 0);
+  assert.equal(pb.staged.length, 1);
+  net.filter = null;
+  a.device.sendPacket(ipv4Packet(A_IP, B_IP, seqPayload(3)));
+  net.run(50);
+  assert.equal(b.eventsOf('session.confirmed').length, 1);
+  assert.equal(pb.keypairs.next, null);
+  assert.deepEqual(a.delivered.map(payloadSeq), [2], 'staged packet flushed on confirmation');
+});
+
+test('peer status never carries secrets', () => {
+  const { net, a, b } = nodes(75);
+  const psk = new Uint8Array(32).fill(0x5a);
+  a.device.apply({ peers: [{ publicKey: b.publicKey, presharedKey: psk }] });
+  b.device.apply({ peers: [{ publicKey: a.publicKey, presharedKey: psk }] });
+  a.device.sendPacket(ipv4Packet(A_IP, B_IP, seqPayload(1)));
+  net.run(50);
+  assert.equal(b.delivered.length, 1, 'PSK handshake works');
+  const all = JSON.stringify([a.events, b.events, a.device.peerStatus(b.publicKey)], (_k, v) =>
+    v instanceof Uint8Array ? hex(v) : v,
+  );
+  for (const secret of [psk, a.privateKey, b.privateKey]) assert.equal(all.includes(hex(secret)), false);
+  const kp = a.device.inspectPeer(b.publicKey)!.keypairs.current!;
+  assert.equal(all.includes(hex(kp.sendKey)), false);
+});
