@@ -288,3 +288,30 @@ test('setListenPort reports a change once; snapshot lists peers in creation orde
   assert.equal(a.eventsOf('interface.updated').length, n + 1);
   assert.equal(a.device.snapshot().listenPort, 4242);
 });
+
+test('three nodes: a hub routes by allowed IPs to two spokes with independent sessions', () => {
+  const net = new MemoryNet(58);
+  const hub = net.addNode('hub', { address: '192.0.2.10', port: 51820 });
+  const s1 = net.addNode('s1', { address: '192.0.2.11', port: 51821 });
+  const s2 = net.addNode('s2', { address: '2001:db8::12', port: 51822 });
+  pair(hub, s1, { aTunnel: '10.0.0.1', bTunnel: '10.0.0.11' });
+  pair(hub, s2, { aTunnel: '10.0.0.1', bTunnel: '10.0.0.12' });
+  for (const n of [hub, s1, s2]) n.device.setUp(true);
+  const to1 = ipv4Packet('10.0.0.1', '10.0.0.11', seqPayload(1));
+  const to2 = ipv4Packet('10.0.0.1', '10.0.0.12', seqPayload(2));
+  hub.device.sendPacket(to1);
+  hub.device.sendPacket(to2);
+  net.run(100);
+  assert.deepEqual(s1.delivered, [to1]);
+  assert.deepEqual(s2.delivered, [to2]);
+  const back = ipv4Packet('10.0.0.12', '10.0.0.1', seqPayload(3));
+  s2.device.sendPacket(back);
+  net.run(50);
+  assert.deepEqual(hub.delivered, [back]);
+  // s1 pretending to be s2's tunnel address is refused by the hub.
+  s1.device.apply({ peers: [{ publicKey: hub.publicKey, allowedIps: [{ ip: Uint8Array.of(10, 0, 0, 0), cidr: 8, add: true }] }] });
+  s1.device.sendPacket(ipv4Packet('10.0.0.12', '10.0.0.1', seqPayload(4)));
+  net.run(50);
+  assert.equal(hub.delivered.length, 1);
+  assert.equal(hub.device.drops['disallowed-source'], 1);
+});
