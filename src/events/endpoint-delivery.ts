@@ -115,12 +115,19 @@ export class EndpointDelivery {
     this.dispatch();
   }
 
-  /** Discards a queued item (queue full / endpoint removed). An item in flight cannot be recalled: returns false. */
+  /**
+   * Discards an item this endpoint still owes (queue full / endpoint removed), counting it as dropped,
+   * whether it is queued here or not yet released to us (fsync pending). An item in flight cannot be
+   * recalled: returns false and its result stands.
+   */
   discard(id: string, key: string): boolean {
     const lane = this.lanes.get(key);
-    if (!lane) return false;
-    const i = lane.items.findIndex((x) => x.id === id);
-    if (i < 0 || (i === 0 && lane.state === 'sending')) return false;
+    const i = lane ? lane.items.findIndex((x) => x.id === id) : -1;
+    if (!lane || i < 0) {
+      this.counters.dropped++;
+      return true;
+    }
+    if (i === 0 && lane.state === 'sending') return false;
     lane.items.splice(i, 1);
     if (i === 0) lane.attempts = 0;
     this.counters.queued--;
