@@ -8,6 +8,7 @@
  * both daemons. Pairs come from the interop harness (test/helpers/pair.ts).
  * A pair that cannot be built or passes no traffic gets rows that say so.
  */
+import { fileURLToPath } from 'node:url';
 import { Lab } from '../test/helpers/netns.js';
 import { makePair, type Pair } from '../test/helpers/pair.js';
 import { stopInterface, type Impl } from '../test/helpers/impl.js';
@@ -60,13 +61,21 @@ async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Pr
   }
 }
 
+function emptyLive(name: E2ePair): Live {
+  return { name, pair: null, server: null, error: null, mbps: [], byRound: [], rttAdded: [], cpuPerGB: [] };
+}
+
 async function setUp(lab: Lab, name: E2ePair, profileDir: string | null, log: (l: string) => void): Promise<Live> {
-  const live: Live = { name, pair: null, server: null, error: null, mbps: [], byRound: [], rttAdded: [], cpuPerGB: [] };
+  const live = emptyLive(name);
   const spec = SPECS[name];
   const usesTswg = spec.a === 'tswg' || spec.b === 'tswg';
   try {
     const env: Record<string, string | undefined> = { TSWG_CRYPTO: spec.crypto };
-    if (profileDir !== null && usesTswg) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
+    if (profileDir !== null && usesTswg) {
+      // --cpu-prof is not allowed in NODE_OPTIONS; a preloaded inspector session does the same job.
+      env.NODE_OPTIONS = `--import=${fileURLToPath(new URL('./cpu-profile-preload.js', import.meta.url))}`;
+      env.TSWG_BENCH_PROFILE_DIR = profileDir;
+    }
     live.pair = await withEnv(env, () => makePair(lab, spec.a, spec.b));
     const p = live.pair;
     // The first pings also complete the handshake; give a slow starter a few tries.
@@ -114,21 +123,30 @@ async function oneRound(live: Live, s: BenchSettings, bare: number[]): Promise<n
 
 function record(results: Results, live: Live, ratios: number[], note: string): void {
   const id = (k: string): string => `e2e.${live.name}.${k}`;
-  const put = (k: string, unit: string, runs: number[]): void => {
+  const put = (k: string, unit: string, runs: number[], why?: string): void => {
     if (runs.length > 0) results.set(id(k), summarize(unit, runs, note));
-    else results.set(id(k), missing('unavailable', unit, live.error ?? 'no successful run'));
+    else results.set(id(k), missing('unavailable', unit, why ?? live.error ?? 'no successful run'));
   };
   put('mbps', 'Mbit/s', live.mbps);
-  if (live.name !== 'wggo-wggo') put('ratio', '× wggo-wggo', ratios);
+  const noRef = live.mbps.length > 0 ? 'no wggo-wggo run in the same rounds to compare with' : undefined;
+  if (live.name !== 'wggo-wggo') put('ratio', '× wggo-wggo', ratios, noRef);
   put('rttAddedMs', 'ms', live.rttAdded);
   put('cpuSecPerGB', 'CPU s/GB', live.cpuPerGB);
 }
 
-export async function runE2eBench(results: Results, s: BenchSettings, log: (l: string) => void, profileDir: string | null): Promise<void> {
+export async function runE2eBench(
+  results: Results,
+  s: BenchSettings,
+  log: (l: string) => void,
+  profileDir: string | null,
+  pairs: readonly E2ePair[] = E2E_PAIRS,
+): Promise<void> {
   const lab = Lab.create();
   try {
     const lives: Live[] = [];
-    for (const name of E2E_PAIRS) lives.push(await setUp(lab, name, profileDir, log));
+    for (const name of E2E_PAIRS) {
+      if (pairs.includes(name)) lives.push(await setUp(lab, name, profileDir, log));
+    }
     const bare: number[] = [];
     for (let round = 0; round < s.e2eRounds; round++) {
       for (const live of lives) {
@@ -148,15 +166,18 @@ export async function runE2eBench(results: Results, s: BenchSettings, log: (l: s
         }
       }
     }
-    const ref = lives.find((l) => l.name === 'wggo-wggo')!;
+    const ref = lives.find((l) => l.name === 'wggo-wggo');
     const note = `${s.e2eRounds} alternating rounds, iperf3 -t ${s.iperfSeconds}, MTU 1420, A→B`;
     for (const live of lives) {
       const ratios: number[] = [];
       live.byRound.forEach((v, r) => {
-        const base = ref.byRound[r];
+        const base = ref?.byRound[r];
         if (v !== null && base !== null && base !== undefined && base > 0) ratios.push(v / base);
       });
       record(results, live, ratios, note);
+    }
+    for (const name of E2E_PAIRS.filter((n) => !lives.some((l) => l.name === n))) {
+      record(results, { ...emptyLive(name), error: 'not selected (--pairs)' }, [], note);
     }
     if (bare.length > 0) results.set('e2e.bare.rttMs', summarize('ms', bare, 'ping over the bare veth, every pair and round'));
     else results.set('e2e.bare.rttMs', missing('unavailable', 'ms', 'no pair came up'));

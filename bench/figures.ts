@@ -3,13 +3,16 @@
  * schema is stated in one place: the quick-run test checks a run against it
  * and docs/performance.md explains each id.
  */
-import type { Group } from './args.js';
 
 export const PROVIDERS = ['noble', 'node'] as const;
 
 /** End-to-end tunnel pairs, in the order one alternation round runs them. */
 export const E2E_PAIRS = ['tswg-tswg', 'tswg-wggo', 'wggo-wggo', 'tswgnoble-tswgnoble'] as const;
 export type E2ePair = (typeof E2E_PAIRS)[number];
+
+/** The benchmark groups, in run order. */
+export const GROUPS = ['crypto', 'handshake', 'datapath', 'io', 'scale', 'setconf', 'e2e'] as const;
+export type Group = (typeof GROUPS)[number];
 
 export function figureIds(group: Group, lookupSizes: readonly number[]): string[] {
   switch (group) {
@@ -19,6 +22,8 @@ export function figureIds(group: Group, lookupSizes: readonly number[]): string[
       return PROVIDERS.flatMap((p) => [`handshake.${p}.full`, `handshake.${p}.responder`]);
     case 'datapath':
       return PROVIDERS.flatMap((p) => [`datapath.${p}.roundtrip`, `datapath.${p}.send`, `datapath.${p}.receive`]);
+    case 'io':
+      return ['io.dgram.loopback1452'];
     case 'scale':
       return [
         ...lookupSizes.map((n) => `allowedips.v4.${n}`),
@@ -41,4 +46,4 @@ export function figureIds(group: Group, lookupSizes: readonly number[]): string[
 }
 
 /** Groups whose figures must all be measured for the run to count as working (no root, no daemon needed). */
-export const IN_PROCESS_GROUPS: readonly Group[] = ['crypto', 'handshake', 'datapath', 'scale'];
+export const IN_PROCESS_GROUPS: readonly Group[] = ['crypto', 'handshake', 'datapath', 'io', 'scale'];

@@ -17,6 +17,7 @@ import { runCryptoBench } from './crypto-bench.js';
 import { runDatapathBench } from './datapath-bench.js';
 import { IN_PROCESS_GROUPS, figureIds } from './figures.js';
 import { runHandshakeBench } from './handshake-bench.js';
+import { runIoBench } from './io-bench.js';
 import { machineInfo } from './machine.js';
 import { runScaleBench } from './scale-bench.js';
 import { settingsFor, type BenchSettings } from './settings.js';
@@ -61,6 +62,8 @@ async function runGroup(group: Group, results: Results, args: BenchArgs, s: Benc
       return runHandshakeBench(results, PROVIDERS, s);
     case 'datapath':
       return runDatapathBench(results, PROVIDERS, s);
+    case 'io':
+      return runIoBench(results, s);
     case 'scale':
       return runScaleBench(results, PROVIDERS, s);
     case 'setconf':
@@ -74,7 +77,7 @@ async function runGroup(group: Group, results: Results, args: BenchArgs, s: Benc
         return runSetconfBench(results, s, log);
       }
       const { runE2eBench } = await import('./e2e-bench.js');
-      return runE2eBench(results, s, log, args.profileDir);
+      return runE2eBench(results, s, log, args.profileDir, args.pairs);
     }
   }
 }
@@ -121,6 +124,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     settings: s,
     groupSeconds: durations,
     figures: results.figures,
+    loadAverageAtEnd: machineInfo().loadAverage,
   };
   const out = args.out ?? join(REPO_ROOT, 'bench', 'results', `${report.date}.json`);
   mkdirSync(dirname(out), { recursive: true });

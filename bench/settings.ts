@@ -46,7 +46,7 @@ export function settingsFor(quick: boolean): BenchSettings {
         e2eRounds: 3,
         pingCount: 50,
         setconfPeers: 10_000,
-        floodInitiations: 2_000,
+        floodInitiations: 1_000,
         lookupSizes: [10, 1_000, 10_000],
       };
 }
