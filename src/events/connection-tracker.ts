@@ -183,12 +183,18 @@ export class ConnectionTracker {
   /**
    * The daemon stops: every connected peer gets its disconnect now (reason
    * shutdown, or the pending loss's reason if it was in its grace), because
-   * the process will not be there when a grace ends. Later input is ignored.
+   * the process will not be there when a grace ends. A pending
+   * `interface-down` becomes `shutdown`: a daemon stopping its device emits
+   * interface.down first, and a link that is still down when the daemon
+   * stops is part of that stop. Later input is ignored.
    */
   shutdown(): void {
     if (this.stopped) return;
     const now = this.opts.clock.wallNow();
-    for (const t of this.peers.values()) this.finalDisconnect(t, now, 'shutdown');
+    for (const t of this.peers.values()) {
+      if (t.state === 'grace' && t.lossReason === 'interface-down') t.lossReason = 'shutdown';
+      this.finalDisconnect(t, now, 'shutdown');
+    }
     this.stopped = true;
   }
 

@@ -187,6 +187,16 @@ test('shutdown: connected peers get disconnect(shutdown) at once; later input is
   assert.equal(out.length, 4);
 });
 
+test('shutdown after the device already went down (daemon stop order): reason shutdown, not interface-down', () => {
+  const { out, feed, tracker } = setup();
+  feed((at) => confirmed(1, at, true));
+  feed((at) => ({ type: 'interface.down', at, iface: IFACE }));
+  tracker.shutdown();
+  const d = out.filter((e) => e.envelope.event === 'disconnect');
+  assert.equal(d.length, 1);
+  assert.equal(d[0]!.envelope.tswg.reason, 'shutdown');
+});
+
 test('disconnect_grace 0 emits at once; ids are unique and sort in emission order', () => {
   const { out, feed } = setup(0);
   for (let i = 0; i < 50; i++) {
