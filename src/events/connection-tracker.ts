@@ -32,7 +32,7 @@ import {
   type PortalExtras,
   type PortalReason,
 } from './portal-event.js';
-import type { CancelTimer, Scheduler } from './ports.js';
+import type { CancelTimer, ConnectedRecord, Scheduler, TrackerState } from './ports.js';
 
 export interface TrackerOptions {
   readonly ifname: string;
@@ -45,6 +45,8 @@ export interface TrackerOptions {
   readonly peerName?: (publicKey: string) => string | undefined;
   /** Sequence numbers to continue from (restored from the journal). */
   readonly sequences?: Readonly<Record<string, number>>;
+  /** Told when a peer becomes connected (record) or not (null), to persist it for crash reporting. */
+  readonly onConnection?: (publicKey: string, rec: ConnectedRecord | null) => void;
   /** Receives every portal event, synchronously, in emission order. */
   readonly onEvent: (ev: PortalEvent) => void;
 }
@@ -66,6 +68,7 @@ interface PeerTrack {
 export class ConnectionTracker {
   private readonly peers = new Map<string, PeerTrack>();
   private readonly seq = new Map<string, number>();
+  private readonly connectedRecs = new Map<string, ConnectedRecord>();
   private iface: InterfaceStatus | undefined;
   private graceMs: number;
   private peerName: (publicKey: string) => string | undefined;
@@ -90,6 +93,33 @@ export class ConnectionTracker {
 
   sequences(): Record<string, number> {
     return Object.fromEntries(this.seq);
+  }
+
+  /** What must survive a restart (written by journal compaction). */
+  state(): TrackerState {
+    return { sequences: this.sequences(), connected: Object.fromEntries(this.connectedRecs) };
+  }
+
+  /**
+   * Start-up after a crash: peers the previous process had connected (and
+   * never reported as disconnected) get their disconnect now, reason
+   * `shutdown` with detail `restart`. The payload is the one sent with the
+   * connect (counters as of then), IsConnected false; the loss time is
+   * unknown, so occurredAt is now and no session duration is given.
+   */
+  restoreConnected(records: Readonly<Record<string, ConnectedRecord>>): void {
+    const now = this.opts.clock.wallNow();
+    for (const [key, rec] of Object.entries(records)) {
+      if (this.peers.has(key)) continue;
+      const payload = { ...rec.payload, IsConnected: false } as unknown as PortalEnvelope['payload'];
+      this.emit('disconnect', 'peer', key, key, payload, now, {
+        ...(rec.peerName !== undefined ? { peerName: rec.peerName } : {}),
+        ...(rec.allowedIps ? { allowedIps: [...rec.allowedIps] } : {}),
+        reason: 'shutdown',
+        detail: 'restart',
+      });
+      this.opts.onConnection?.(key, null);
+    }
   }
 
   /** Result of an in-tunnel liveness probe (fills IsPingable/LastPing in later payloads). */
@@ -223,7 +253,16 @@ export class ConnectionTracker {
   private connect(t: PeerTrack, atWallMs: number, sessionStartWallMs: number): void {
     t.state = 'up';
     t.sessionStartWallMs = sessionStartWallMs;
-    this.emitStatus(t, 'connect', atWallMs, { reason: 'handshake' });
+    const env = this.emitStatus(t, 'connect', atWallMs, { reason: 'handshake' });
+    const name = this.peerName(t.key);
+    const rec: ConnectedRecord = {
+      payload: env.payload as unknown as Record<string, unknown>,
+      sessionStartWallMs,
+      ...(name !== undefined ? { peerName: name } : {}),
+      allowedIps: allowedIpStrings(t.status),
+    };
+    this.connectedRecs.set(t.key, rec);
+    this.opts.onConnection?.(t.key, rec);
   }
 
   private resume(t: PeerTrack): void {
@@ -271,6 +310,7 @@ export class ConnectionTracker {
       ...(t.lossDetail ? { detail: t.lossDetail } : {}),
       sessionDurationSeconds: Math.round(durationMs) / 1000,
     });
+    if (this.connectedRecs.delete(t.key)) this.opts.onConnection?.(t.key, null);
   }
 
   private emitStatus(
@@ -278,9 +318,9 @@ export class ConnectionTracker {
     event: 'connect' | 'disconnect',
     occurredWallMs: number,
     extra: Partial<PortalExtras>,
-  ): void {
+  ): PortalEnvelope {
     const payload = peerStatusPayload(t.status, event === 'connect', t.sessionStartWallMs, t.probe);
-    this.emit(event, 'peer', t.key, t.key, payload, occurredWallMs, {
+    return this.emit(event, 'peer', t.key, t.key, payload, occurredWallMs, {
       ...this.peerExtras(t),
       ...extra,
     });
@@ -321,7 +361,7 @@ export class ConnectionTracker {
     payload: PortalEnvelope['payload'],
     occurredWallMs: number,
     extra: Partial<PortalExtras>,
-  ): void {
+  ): PortalEnvelope {
     const id = this.opts.ids.next();
     const sequence = (this.seq.get(key) ?? 0) + 1;
     this.seq.set(key, sequence);
@@ -333,6 +373,8 @@ export class ConnectionTracker {
       emittedAt: rfc3339(this.opts.clock.wallNow()),
       ...extra,
     };
-    this.opts.onEvent({ id, key, envelope: { event, entity, identifier, payload, tswg } });
+    const envelope: PortalEnvelope = { event, entity, identifier, payload, tswg };
+    this.opts.onEvent({ id, key, envelope });
+    return envelope;
   }
 }

@@ -18,7 +18,7 @@ import type { Clock, Random } from '../util/ports.js';
 import { endpointWants, type EndpointConfig, type EventsConfig } from './config.js';
 import { EndpointDelivery, type EndpointCounters } from './endpoint-delivery.js';
 import type { PortalEvent } from './portal-event.js';
-import type { HttpTransport, Journal, JournalContents, JournalEvent, Logger, Scheduler } from './ports.js';
+import type { ConnectedRecord, HttpTransport, Journal, JournalContents, JournalEvent, Logger, Scheduler, TrackerState } from './ports.js';
 
 export const COMPACT_AFTER_LINES = 1000;
 const DROP_LOG_DELAY_MS = 1000;
@@ -32,8 +32,8 @@ export interface OutboxDeps {
   readonly journal: Journal | null;
   /** Builds the transport for an endpoint (TLS options etc.). May throw a clear config error. */
   readonly transportFor: (e: EndpointConfig) => HttpTransport;
-  /** Current per-key sequence numbers, written into compacted journals. */
-  readonly sequences: () => Record<string, number>;
+  /** Current tracker state (sequences, connected peers), written into compacted journals. */
+  readonly state: () => TrackerState;
 }
 
 export interface OutboxStats {
@@ -129,6 +129,13 @@ export class Outbox {
     );
   }
 
+  /** Persists a peer's connected state (for crash reporting after a restart). */
+  recordConnection(key: string, rec: ConnectedRecord | null): void {
+    if (!this.journal || this.closed) return;
+    this.linesSinceCompact++;
+    this.journal.appendConnection(key, rec).catch((err: unknown) => this.diskFailed(err));
+  }
+
   /** Resolves once every event enqueued so far is on disk (or the journal was abandoned). */
   whenDurable(): Promise<void> {
     if (this.awaitingDisk.length === 0) return Promise.resolve();
@@ -185,7 +192,7 @@ export class Outbox {
     const j = this.journal;
     if (j) {
       try {
-        await j.compact(this.live(), this.deps.sequences());
+        await j.compact(this.live(), this.deps.state());
       } catch (err) {
         this.deps.logger.error(`event journal: compaction at shutdown failed: ${describe(err)}`);
       }
@@ -276,7 +283,7 @@ export class Outbox {
     if (!force && (this.linesSinceCompact < COMPACT_AFTER_LINES || this.linesSinceCompact < 2 * this.records.size)) return;
     this.compacting = true;
     this.linesSinceCompact = this.records.size;
-    j.compact(this.live(), this.deps.sequences()).then(
+    j.compact(this.live(), this.deps.state()).then(
       () => {
         this.compacting = false;
       },

@@ -56,12 +56,33 @@ export interface JournalEvent {
   readonly at: number;
 }
 
+/**
+ * A peer that is connected, kept on disk so that after a crash (SIGKILL, power
+ * loss) the next start can still report its disconnect (webhook-research.md
+ * §5.4 rule 7).
+ */
+export interface ConnectedRecord {
+  /** The connect payload (wg-portal PeerStatus keys) as sent. */
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly sessionStartWallMs: number;
+  readonly peerName?: string;
+  readonly allowedIps?: readonly string[];
+}
+
+/** Tracker state that survives restarts. */
+export interface TrackerState {
+  readonly sequences: Readonly<Record<string, number>>;
+  readonly connected: Readonly<Record<string, ConnectedRecord>>;
+}
+
 /** What the journal held when it was opened. */
 export interface JournalContents {
   /** Unacknowledged events in the order they were queued. */
   readonly events: JournalEvent[];
   /** Last per-key sequence numbers, so sequences continue across restarts. */
   readonly sequences: Record<string, number>;
+  /** Peers that were connected when the previous process ended. */
+  readonly connected: Record<string, ConnectedRecord>;
   /** Lines that could not be parsed (e.g. a write torn by SIGKILL); they are skipped. */
   readonly badLines: number;
 }
@@ -78,7 +99,9 @@ export interface Journal {
   appendAck(id: string, endpoint: string): Promise<void>;
   /** Records that event `id` was discarded for every endpoint (queue full). */
   appendDiscard(id: string): Promise<void>;
-  /** Rewrites the journal to hold exactly `live` and `sequences`; queued after earlier appends. */
-  compact(live: readonly JournalEvent[], sequences: Readonly<Record<string, number>>): Promise<void>;
+  /** Records that peer `key` is connected (`rec`) or no longer connected (null). Need not be fsync'd. */
+  appendConnection(key: string, rec: ConnectedRecord | null): Promise<void>;
+  /** Rewrites the journal to hold exactly `live` and `state`; queued after earlier appends. */
+  compact(live: readonly JournalEvent[], state: TrackerState): Promise<void>;
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
  *
  * Lines: `{"e":{id,key,targets,body,at},"q":seq}` an event, `{"a":id,"ep":name}`
  * an endpoint is done with it, `{"d":id}` discarded (queue full), `{"s":{..}}`
- * sequence numbers. Appends are group-committed: everything queued while one
+ * sequence numbers, `{"c":key,"v":record|null}` a peer connected / no longer connected. Appends are group-committed: everything queued while one
  * write+fdatasync runs goes out in the next batch; an event's promise resolves
  * only after its fdatasync. Compaction writes a temp file, fsyncs it, renames it
  * over the journal and fsyncs the directory, so a crash leaves either file whole.
@@ -12,7 +12,7 @@
  */
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Journal, JournalContents, JournalEvent } from '../events/ports.js';
+import type { ConnectedRecord, Journal, JournalContents, JournalEvent } from '../events/ports.js';
 
 const FILE = 'events.journal';
 
@@ -85,10 +85,16 @@ export async function openEventJournal(dir: string): Promise<{ journal: Journal;
     appendEvent: (ev: JournalEvent, sequence: number) => line({ e: ev, q: sequence }, true),
     appendAck: (id: string, endpoint: string) => line({ a: id, ep: endpoint }, false),
     appendDiscard: (id: string) => line({ d: id }, false),
-    compact: (live, sequences) =>
+    appendConnection: (key: string, rec: ConnectedRecord | null) => line({ c: key, v: rec }, false),
+    compact: (live, state) =>
       new Promise((resolve, reject) => {
         const text =
-          JSON.stringify({ s: sequences }) + '\n' + live.map((ev) => JSON.stringify({ e: ev, q: 0 }) + '\n').join('');
+          JSON.stringify({ s: state.sequences }) +
+          '\n' +
+          Object.entries(state.connected)
+            .map(([c, v]) => JSON.stringify({ c, v }) + '\n')
+            .join('') +
+          live.map((ev) => JSON.stringify({ e: ev, q: 0 }) + '\n').join('');
         push({ kind: 'compact', text, resolve, reject });
       }),
     async close(): Promise<void> {
@@ -146,6 +152,7 @@ function isEvent(x: unknown): x is JournalEvent {
 export function parseJournal(text: string): JournalContents {
   const events = new Map<string, { ev: JournalEvent; remaining: Set<string> }>();
   const sequences: Record<string, number> = {};
+  const connected: Record<string, ConnectedRecord> = {};
   let badLines = 0;
   for (const raw of text.split('\n')) {
     if (raw.length === 0) continue;
@@ -164,6 +171,10 @@ export function parseJournal(text: string): JournalContents {
       if (typeof q === 'number' && q > (sequences[ev.key] ?? 0)) sequences[ev.key] = q;
     } else if (typeof obj.a === 'string' && typeof obj.ep === 'string') {
       events.get(obj.a)?.remaining.delete(obj.ep);
+    } else if (typeof obj.c === 'string' && 'v' in obj) {
+      const v = obj.v as ConnectedRecord | null;
+      if (v && typeof v === 'object' && typeof v.payload === 'object' && v.payload !== null) connected[obj.c] = v;
+      else delete connected[obj.c];
     } else if (typeof obj.d === 'string') {
       events.delete(obj.d);
     } else if (typeof obj.s === 'object' && obj.s !== null) {
@@ -176,5 +187,5 @@ export function parseJournal(text: string): JournalContents {
   for (const { ev, remaining } of events.values()) {
     if (remaining.size > 0) pending.push({ ...ev, targets: [...remaining] });
   }
-  return { events: pending, sequences, badLines };
+  return { events: pending, sequences, connected, badLines };
 }

@@ -166,6 +166,7 @@ export async function createEventPipeline(opts: EventPipelineOptions): Promise<E
     graceMs: config.disconnectGraceMs,
     peerName: names(config),
     ...(contents ? { sequences: contents.sequences } : {}),
+    onConnection: (key, rec) => outbox.recordConnection(key, rec),
     onEvent: (pe) => {
       outbox.enqueue(pe, pe.envelope.tswg.sequence);
       events.emit(pe.envelope);
@@ -180,10 +181,12 @@ export async function createEventPipeline(opts: EventPipelineOptions): Promise<E
       logger,
       journal,
       transportFor: (e) => transports.get(e.name) ?? createHttpTransport({ tls: e.tls, connections: e.maxInFlight }),
-      sequences: () => tracker.sequences(),
+      state: () => tracker.state(),
     },
     contents,
   );
+  // Peers left connected by a process that died without reporting them (SIGKILL, power loss).
+  if (contents && Object.keys(contents.connected).length > 0) tracker.restoreConnected(contents.connected);
 
   const guard = (what: string, fn: () => void): void => {
     try {

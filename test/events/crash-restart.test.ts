@@ -1,6 +1,7 @@
 // Durability: with the receiver down, a pipeline process queues events and is
 // killed with SIGKILL; a new process on the same state directory redelivers
-// every event, with unchanged ids and in per-peer order.
+// every event, with unchanged ids and in per-peer order, and reports the
+// disconnect of the peer that was connected when the process died.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Receiver, distinct, waitFor } from './receiver.js';
+import { peerId } from './fixtures.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'pipeline-child.js');
 
@@ -59,7 +61,7 @@ test('SIGKILL with the receiver down, restart: every event delivered once more w
   const idsLine = first.lines.find((l) => l.startsWith('{'));
   assert.ok(idsLine, `child output: ${first.lines.join('\n')}`);
   const ids = (JSON.parse(idsLine) as { ids: string[] }).ids;
-  assert.equal(ids.length, 15);
+  assert.equal(ids.length, 17);
   await new Promise((r) => setTimeout(r, 150)); // let it fail a few attempts against the closed port
   first.child.kill('SIGKILL');
   await first.exited;
@@ -73,15 +75,24 @@ test('SIGKILL with the receiver down, restart: every event delivered once more w
   const code = await Promise.race([second.exited, new Promise<'hang'>((r) => setTimeout(() => r('hang'), 30_000))]);
   assert.equal(code, 0, second.lines.join('\n'));
   assert.ok(second.lines.includes('idle'), second.lines.join('\n'));
-  await waitFor(() => distinct(rx.requests).length >= 15, 5000, 'all events at the receiver');
+  await waitFor(() => distinct(rx.requests).length >= 18, 5000, 'all events at the receiver');
 
   const got = distinct(rx.requests);
-  assert.deepEqual(new Set(got.map((r) => String(r.headers['webhook-id']))), new Set(ids), 'same ids as the first run');
+  const fresh = got.filter((r) => !ids.includes(String(r.headers['webhook-id'])));
+  assert.deepEqual(new Set(got.map((r) => String(r.headers['webhook-id']))), new Set([...ids, ...fresh.map((r) => String(r.headers['webhook-id']))]));
+  assert.equal(got.length - fresh.length, 17, 'every event of the first run, with the same id');
   for (const r of got) assert.equal(r.json.tswg.eventId, r.headers['webhook-id']);
   const byPeer = new Map<string, string[]>();
   for (const r of got) byPeer.set(r.json.identifier, [...(byPeer.get(r.json.identifier) ?? []), r.json.event]);
-  assert.equal(byPeer.size, 5);
-  for (const events of byPeer.values()) assert.deepEqual(events, ['create', 'connect', 'disconnect']);
+  assert.equal(byPeer.size, 6);
+  for (let n = 1; n <= 5; n++) assert.deepEqual(byPeer.get(peerId(n)), ['create', 'connect', 'disconnect']);
+  // The peer connected at the crash: its disconnect is reported by the new process.
+  assert.deepEqual(byPeer.get(peerId(99)), ['create', 'connect', 'disconnect']);
+  assert.equal(fresh.length, 1);
+  assert.equal(fresh[0]!.json.tswg.reason, 'shutdown');
+  assert.equal(fresh[0]!.json.tswg.detail, 'restart');
+  assert.equal(fresh[0]!.json.payload.IsConnected, false);
+  assert.equal(fresh[0]!.json.tswg.sequence, 3, 'sequence continues across the restart');
 
   // A third start finds nothing left to send.
   const before = rx.requests.length;

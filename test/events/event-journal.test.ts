@@ -35,15 +35,24 @@ test('append, acknowledge, reopen: only unacknowledged (event, endpoint) pairs r
   assert.equal(again.contents.sequences['peer1'], 4);
   assert.equal(again.contents.badLines, 0);
 
-  await again.journal.compact(again.contents.events, { peer1: 9 });
+  await again.journal.compact(again.contents.events, { sequences: { peer1: 9 }, connected: { peerX: { payload: { PeerId: 'peerX' }, sessionStartWallMs: 5 } } });
   await again.journal.appendEvent(ev(5), 10);
   await again.journal.close();
   const text = await readFile(join(dir, 'events.journal'), 'utf8');
-  assert.equal(text.trim().split('\n').length, 4, 'sequences line + 2 pending + 1 new');
+  assert.equal(text.trim().split('\n').length, 5, 'sequences line + 1 connected + 2 pending + 1 new');
   const third = parseJournal(text);
   assert.deepEqual(third.events.map((e) => e.id), ['ID0002', 'ID0004', 'ID0005']);
   assert.equal(third.sequences['peer1'], 9);
   assert.equal(third.sequences['peer2'], 10);
+  assert.deepEqual(Object.keys(third.connected), ['peerX'], 'connected peers survive compaction');
+});
+
+test('connected records: set and cleared by later lines', () => {
+  const r = parseJournal(
+    '{"c":"k1","v":{"payload":{"PeerId":"k1"},"sessionStartWallMs":1}}\n{"c":"k2","v":{"payload":{},"sessionStartWallMs":2}}\n{"c":"k1","v":null}\n',
+  );
+  assert.deepEqual(Object.keys(r.connected), ['k2']);
+  assert.equal(r.badLines, 0);
 });
 
 test('a torn last line (SIGKILL mid-write) is skipped and later appends stay readable', async (t) => {

@@ -66,6 +66,7 @@ test('a journal that starts failing: one clear log line, delivery continues from
     appendEvent: () => (++writes > 2 ? Promise.reject(new Error('ENOSPC: no space left on device')) : Promise.resolve()),
     appendAck: () => Promise.resolve(),
     appendDiscard: () => Promise.resolve(),
+    appendConnection: () => Promise.resolve(),
     compact: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
@@ -83,7 +84,7 @@ test('a journal that starts failing: one clear log line, delivery continues from
     logger,
     journal: failing,
     transportFor: (e) => createHttpTransport({ tls: e.tls, connections: e.maxInFlight }),
-    sequences: () => ({}),
+    state: () => ({ sequences: {}, connected: {} }),
   });
   t.after(() => outbox.close());
   const ids = new EventIdGenerator(systemClock, systemRandom);
