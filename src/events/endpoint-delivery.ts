@@ -8,6 +8,8 @@
  * retry with backoff + full jitter or Retry-After; 429/503 with Retry-After
  * hold the whole endpoint; 410 Gone pauses the endpoint until the next
  * reload (Standard Webhooks §3.1). Every attempt reuses the event's id.
+ * Order across lanes is not guaranteed (an interface delete may overtake a
+ * peer's delete): receivers order by `tswg.sequence` per key, `eventId` overall.
  */
 import type { Clock, Random } from '../util/ports.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from './backoff.js';
