@@ -102,7 +102,9 @@ async function runForeground(args: DaemonArgs, config: EventsConfig, log: Logger
   try {
     pipeline = await createEventPipeline({
       ifname: tun.name,
-      stateDir: config.endpoints.length > 0 ? (args.stateDir ?? defaultStateDir(tun.name)) : null,
+      // With a config file the journal is always on disk, so endpoints added
+      // later by SIGHUP are durable too; without one there is nothing to deliver.
+      stateDir: args.configPath || args.stateDir ? (args.stateDir ?? defaultStateDir(tun.name)) : null,
       config,
       logger: eventsLogger(log),
     });
@@ -130,8 +132,11 @@ async function runForeground(args: DaemonArgs, config: EventsConfig, log: Logger
       // Deleting the interface (wg-quick down, ip link del) is a delete for the
       // event stream; a signal is a shutdown of a still-configured interface.
       if (reason === 'tun-removed' || reason === 'socket-removed') pipeline.interfaceDeleted(daemon.interfaceStatus());
+      // Close the pipeline first so connected peers get disconnect(shutdown)
+      // rather than the interface-down that stopping the device reports.
+      const flushed = pipeline.close({ shutdown: true });
       await daemon.close(reason);
-      await pipeline.close({ shutdown: true });
+      await flushed;
       await uapi.close();
       resolve(0);
     };
