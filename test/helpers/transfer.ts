@@ -138,3 +138,55 @@ export async function udpFlood(from: Netns, addr: string, port: number, count: n
   if (!m) throw new Error(`udp-flood printed no count: ${r.stderr.trim()}`);
   return Number(m[1]);
 }
+
+export interface Iperf3Result {
+  /** Payload bits per second as measured by the sender and the receiver. */
+  sentBitsPerSec: number;
+  receivedBitsPerSec: number;
+  retransmits: number;
+  /** The client's full JSON report (iperf3 -J). */
+  json: unknown;
+}
+
+export interface Iperf3Options {
+  seconds?: number; // default 5
+  port?: number; // default 5201
+  /** -R: the server sends, the client receives. */
+  reverse?: boolean;
+  /** -P: parallel streams. */
+  parallel?: number;
+  /** -u with this target bandwidth in bits/s (UDP mode). */
+  udpBitsPerSec?: number;
+}
+
+/**
+ * Runs an iperf3 server in `server` (one-off) and a client in `client`
+ * against `serverAddr` (for benchmarks; tests assert no speeds).
+ */
+export async function iperf3(client: Netns, server: Netns, serverAddr: string, opts: Iperf3Options = {}): Promise<Iperf3Result> {
+  const port = String(opts.port ?? 5201);
+  const seconds = opts.seconds ?? 5;
+  const srv = server.spawn(['iperf3', '-s', '-1', '-B', serverAddr, '-p', port, '--forceflush']);
+  try {
+    await srv.waitForOutput(/Server listening/, 10000);
+    const args = ['iperf3', '-J', '-c', serverAddr, '-p', port, '-t', String(seconds)];
+    if (opts.reverse) args.push('-R');
+    if (opts.parallel) args.push('-P', String(opts.parallel));
+    if (opts.udpBitsPerSec) args.push('-u', '-b', String(opts.udpBitsPerSec));
+    const r = await client.run(args, { timeoutMs: (seconds + 20) * 1000, check: false });
+    const json = JSON.parse(r.stdout) as {
+      error?: string;
+      end?: { sum_sent?: { bits_per_second?: number; retransmits?: number }; sum_received?: { bits_per_second?: number }; sum?: { bits_per_second?: number } };
+    };
+    if (json.error) throw new Error(`iperf3: ${json.error}`);
+    const end = json.end ?? {};
+    return {
+      sentBitsPerSec: end.sum_sent?.bits_per_second ?? end.sum?.bits_per_second ?? 0,
+      receivedBitsPerSec: end.sum_received?.bits_per_second ?? end.sum?.bits_per_second ?? 0,
+      retransmits: end.sum_sent?.retransmits ?? 0,
+      json,
+    };
+  } finally {
+    await srv.stop(2000);
+  }
+}

@@ -8,7 +8,9 @@ import { existsSync } from 'node:fs';
 import { run, pidAlive } from '../helpers/proc.js';
 import { Lab } from '../helpers/netns.js';
 import { startInterface, stopInterface, isSocket } from '../helpers/impl.js';
-import { ping } from '../helpers/transfer.js';
+import { iperf3, ping, waitForPing } from '../helpers/transfer.js';
+import { makePair } from '../helpers/pair.js';
+import { peerStatus } from '../helpers/wgctl.js';
 import { requireRoot } from '../helpers/root.js';
 
 async function namespaceExists(name: string): Promise<boolean> {
@@ -61,4 +63,16 @@ test('harness: cleanup kills a daemon that was never stopped and removes its soc
   assert.ok(!pidAlive(iface.pid), 'daemon killed by cleanup');
   assert.ok(!existsSync(iface.socketPath), 'socket gone after cleanup');
   assert.ok(!(await namespaceExists(a!.name)));
+});
+
+test('harness: iperf3 helper measures traffic through a wireguard-go tunnel (no speed asserted)', async (t) => {
+  if (!requireRoot(t, ['ip', 'wg', 'wireguard-go', 'ping', 'iperf3'])) return;
+  const lab = Lab.create(t);
+  const p = await makePair(lab, 'wireguard-go', 'wireguard-go');
+  await waitForPing(p.a.ns, p.b4);
+  const r = await iperf3(p.a.ns, p.b.ns, p.b4, { seconds: 1 });
+  assert.ok(r.receivedBitsPerSec > 0 && r.sentBitsPerSec > 0);
+  // The bytes really crossed the tunnel: B's peer counter covers them.
+  const st = await peerStatus(p.b, p.a.keys.publicKey);
+  assert.ok((st?.rxBytes ?? 0) > r.receivedBitsPerSec / 8 / 2, `B rx ${st?.rxBytes}`);
 });
