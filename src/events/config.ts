@@ -56,6 +56,14 @@ export interface EventsConfig {
   readonly queue: { readonly maxEvents: number };
   /** base64 public key → display name. */
   readonly peerNames: ReadonlyMap<string, string>;
+  /** In-tunnel liveness probe (`probe:`); absent = off (the default). */
+  readonly probe?: ProbeConfig;
+}
+
+/** `probe: { interval, timeout }`: an ICMP echo per peer every interval (timeout default 5 s). */
+export interface ProbeConfig {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000; // wg-portal webhook.timeout default (§1.2)
@@ -315,7 +323,7 @@ export function parseEventsConfig(text: string, file: string, opts: ParseOptions
     c,
     doc.contents as Node,
     'config',
-    ['webhook', 'webhooks', 'disconnect_grace', 'silence_timeout', 'queue', 'peers'],
+    ['webhook', 'webhooks', 'disconnect_grace', 'silence_timeout', 'queue', 'peers', 'probe'],
     opts.otherTopLevelKeys ?? [],
   );
   if (!top) return { ok: false, errors: c.errors };
@@ -362,12 +370,24 @@ export function parseEventsConfig(text: string, file: string, opts: ParseOptions
         else peerNames.set(key as string, name);
       }
   }
+  let probe: ProbeConfig | undefined;
+  const pr = top.get('probe');
+  const pf = pr ? mapping(c, pr.value, 'probe', ['interval', 'timeout']) : undefined;
+  if (pr && pf) {
+    const intervalMs = duration(c, pf, 'interval', 'probe', 100, 86_400_000);
+    if (!pf.has('interval')) c.fail(pr.value, 'probe.interval is required (e.g. "30s")');
+    const timeoutMs = duration(c, pf, 'timeout', 'probe', 10, 3_600_000) ?? 5000;
+    // A reply later than the next round would be counted against the wrong round.
+    if (intervalMs !== undefined && timeoutMs > intervalMs) c.fail(pf.get('timeout')?.value ?? pr.value, 'probe.timeout must not exceed probe.interval');
+    else if (intervalMs !== undefined) probe = { intervalMs, timeoutMs };
+  }
   const config: EventsConfig = {
     endpoints,
     disconnectGraceMs: duration(c, top, 'disconnect_grace', 'config', 0, 86_400_000) ?? base.disconnectGraceMs,
     silenceTimeoutMs: duration(c, top, 'silence_timeout', 'config', 0, 86_400_000) ?? 0,
     queue: { maxEvents },
     peerNames,
+    ...(probe ? { probe } : {}),
   };
   return c.errors.length > 0 ? { ok: false, errors: c.errors } : { ok: true, config };
 }
