@@ -22,6 +22,7 @@ import {
   type EventPipeline,
 } from '../runtime/webhooks.js';
 import { defaultEventsConfig, type EventsConfig } from '../events/config.js';
+import { ProbeControl } from '../runtime/probe.js';
 import type { DaemonArgs } from './args.js';
 
 /** Exit statuses like wireguard-go: 0 ok, 1 setup failure. */
@@ -114,8 +115,17 @@ async function runForeground(args: DaemonArgs, config: EventsConfig, log: Logger
     tun.close();
     return EXIT_SETUP_FAILED;
   }
-  const daemon = await Daemon.start({ tun, crypto: args.crypto, logger: log, silenceTimeoutMs: config.silenceTimeoutMs });
+  // The optional in-tunnel probe (config `probe:`) catches its replies before the TUN.
+  const probes = new ProbeControl(tun.name, log, (k, ok, at) => pipeline.recordProbe(k, ok, at));
+  const daemon = await Daemon.start({
+    tun,
+    crypto: args.crypto,
+    logger: log,
+    silenceTimeoutMs: config.silenceTimeoutMs,
+    deliverFilter: probes.deliverFilter,
+  });
   daemon.on('event', (ev) => pipeline.handle(ev));
+  probes.attach(daemon, config.probe);
   pipeline.interfaceCreated(daemon.interfaceStatus());
   uapi.onRequest(async (req) => {
     const lines = req.op === 'get' ? ['get=1', ''] : ['set=1', ...req.lines, ''];
@@ -129,6 +139,7 @@ async function runForeground(args: DaemonArgs, config: EventsConfig, log: Logger
       if (stopping) return;
       stopping = true;
       log.verbose(`shutting down: ${reason}`);
+      probes.stop();
       // Deleting the interface (wg-quick down, ip link del) is a delete for the
       // event stream; a signal is a shutdown of a still-configured interface.
       if (reason === 'tun-removed' || reason === 'socket-removed') pipeline.interfaceDeleted(daemon.interfaceStatus());
@@ -150,6 +161,7 @@ async function runForeground(args: DaemonArgs, config: EventsConfig, log: Logger
         (c) => {
           try {
             pipeline.reload(c);
+            probes.configure(c.probe);
             log.verbose('events configuration reloaded');
           } catch (e) {
             log.error(`reload failed, keeping the old configuration: ${describe(e)}`);

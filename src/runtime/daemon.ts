@@ -36,6 +36,8 @@ export interface DaemonOptions {
   readonly random?: Random;
   /** Optional fast loss detection for peers with persistent keepalive (ms, 0 = off). */
   readonly silenceTimeoutMs?: number;
+  /** Sees each decrypted packet before the TUN; returning true consumes it (the liveness probe's replies). */
+  readonly deliverFilter?: (packet: Uint8Array) => boolean;
 }
 
 export interface DaemonEvents {
@@ -76,7 +78,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       typeof opts.crypto === 'object' ? opts.crypto : selectProvider((opts.crypto as CryptoChoice | undefined) ?? 'auto');
     const effects: Effects = {
       transmit: (to, datagram) => this.transmit(to, datagram),
-      deliver: (packet) => this.tun.write(packet),
+      deliver: (packet) => {
+        if (!opts.deliverFilter?.(packet)) this.tun.write(packet);
+      },
       emit: (ev) => this.onDeviceEvent(ev),
     };
     this.device = new Device({
@@ -115,6 +119,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     });
     await d.enqueue(() => d.followLink(d.tun.isUp()));
     return d;
+  }
+
+  /** Routes one IP packet into the tunnel as if read from the TUN (the liveness probe's echoes). */
+  sendPacket(packet: Uint8Array): void {
+    if (!this.closed) this.run(() => this.device.sendPacket(packet));
   }
 
   /** Current configuration and statistics, as UAPI get reports them. */
