@@ -99,6 +99,24 @@ export async function main(argv: readonly string[]): Promise<number> {
   log(`${args.quick ? 'quick' : 'full'} run on ${machine.cpuModel} ×${machine.cores}, load ${machine.loadAverage.join(' ')}`);
   const results = new Results();
   const durations: Record<string, number> = {};
+  const out = args.out ?? join(REPO_ROOT, 'bench', 'results', `${localDate(started)}.json`);
+  const write = (final: boolean): void => {
+    const report = {
+      schema: 1,
+      date: localDate(started),
+      startedAt: started.toISOString(),
+      mode: args.quick ? 'quick' : 'full',
+      complete: final,
+      command: `node dist/bench/run.js ${argv.join(' ')}`.trim(),
+      machine,
+      settings: s,
+      groupSeconds: durations,
+      figures: results.figures,
+      loadAverageAtEnd: machineInfo().loadAverage,
+    };
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  };
   for (const group of GROUPS) {
     if (!args.groups.has(group)) continue;
     const t0 = nowSeconds();
@@ -113,22 +131,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     fillMissing(results, group, s, 'unavailable', 'not produced by the harness');
     durations[group] = Math.round((nowSeconds() - t0) * 10) / 10;
+    write(false); // a later hang or crash keeps what was measured so far
   }
-  const report = {
-    schema: 1,
-    date: localDate(started),
-    startedAt: started.toISOString(),
-    mode: args.quick ? 'quick' : 'full',
-    command: `node dist/bench/run.js ${argv.join(' ')}`.trim(),
-    machine,
-    settings: s,
-    groupSeconds: durations,
-    figures: results.figures,
-    loadAverageAtEnd: machineInfo().loadAverage,
-  };
-  const out = args.out ?? join(REPO_ROOT, 'bench', 'results', `${report.date}.json`);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  write(true);
   process.stdout.write(`${textTable(results.figures)}\n\nwrote ${out}\n`);
   const broken = Object.entries(results.figures).filter(
     ([id, f]) => f.status !== 'ok' && IN_PROCESS_GROUPS.some((g) => args.groups.has(g) && figureIds(g, s.lookupSizes).includes(id)),

@@ -8,16 +8,30 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lab, type Netns } from '../test/helpers/netns.js';
-import { genKeyPair, startInterface, stopInterface, wg, type Impl } from '../test/helpers/impl.js';
+import { startInterface, stopInterface, wg, type Impl } from '../test/helpers/impl.js';
+import { generatePrivateKey, publicKeyOf } from '../src/crypto/keys.js';
+import { nodeProvider } from '../src/crypto/node.js';
+import { systemRandom } from '../src/io/system-ports.js';
+import { toBase64 } from '../src/util/bytes.js';
 import { cpuSeconds, rssMiB } from './procstat.js';
 import { errorText, missing, nowSeconds, summarize, type Results } from './stats.js';
 import type { BenchSettings } from './settings.js';
+
+/**
+ * A peer public key. Not test/helpers genKeyPair(): on Node 20, 10,000
+ * generateKeyPairSync + JWK exports in a row deadlocked the main thread
+ * (a KeyGenJob destructor run by GC inside ExportJWK waits on a mutex the
+ * export holds), so keys are derived from random scalars instead.
+ */
+function peerPublicKey(): string {
+  return toBase64(publicKeyOf(nodeProvider, generatePrivateKey(systemRandom)));
+}
 
 /** A wg(8) config with `peers` peers; allowed IPs 198.19.x.y/32 (RFC 2544 benchmarking space). */
 export function bigConfig(privateKey: string, listenPort: number, peers: number): string {
   const lines = ['[Interface]', `PrivateKey = ${privateKey}`, `ListenPort = ${listenPort}`, ''];
   for (let k = 0; k < peers; k++) {
-    lines.push('[Peer]', `PublicKey = ${genKeyPair().publicKey}`, `AllowedIPs = 198.19.${(k >> 8) & 0xff}.${k & 0xff}/32`, '');
+    lines.push('[Peer]', `PublicKey = ${peerPublicKey()}`, `AllowedIPs = 198.19.${(k >> 8) & 0xff}.${k & 0xff}/32`, '');
   }
   return lines.join('\n');
 }
