@@ -120,7 +120,8 @@ export async function startTswg(ns: Netns, o: TswgStart): Promise<TswgDaemon> {
   await waitFor(
     () => {
       if (!proc.running) throw new Error(`tswg exited: ${JSON.stringify(proc.status)}\n${proc.stderr}`);
-      return isSocket(socketPath);
+      // A SIGKILLed predecessor leaves a stale socket file: wait for this daemon's own listener too.
+      return isSocket(socketPath) && proc.stderr.includes('UAPI listener started');
     },
     { timeoutMs: 15_000, what: `tswg's UAPI socket ${socketPath}` },
   ).catch((e: Error) => {
