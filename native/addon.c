@@ -11,6 +11,7 @@ static napi_value init(napi_env env, napi_value exports) {
   tswg_init_reader(env, exports);
   tswg_init_netdev(env, exports);
   tswg_init_linkwatch(env, exports);
+  tswg_init_udp(env, exports);
   return exports;
 }
 

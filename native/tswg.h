@@ -77,6 +77,7 @@ void tswg_init_tun(napi_env env, napi_value exports);
 void tswg_init_reader(napi_env env, napi_value exports);
 void tswg_init_netdev(napi_env env, napi_value exports);
 void tswg_init_linkwatch(napi_env env, napi_value exports);
+void tswg_init_udp(napi_env env, napi_value exports);
 void tswg_export(napi_env env, napi_value exports, const char *name, napi_callback cb);
 
 #endif

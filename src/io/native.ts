@@ -70,6 +70,25 @@ export interface NativeAddon {
   /** Watches RTMGRP_LINK; `ifindex` 0 = all interfaces. */
   startLinkWatch(ifindex: number, cb: LinkWatchCallback): NativeHandle;
   stopLinkWatch(handle: NativeHandle): void;
+  /** A bound non-blocking UDP socket (family 6 is v6-only); throws a NativeError (EADDRINUSE, …). */
+  udpSocket(family: 4 | 6, address: Uint8Array, port: number): { fd: number; port: number };
+  /**
+   * uv_poll + recvmmsg reader: cb(0, buffer, count) per batch, datagrams packed
+   * back to back, lengths[i] and 20-byte source records in `addrs` ([0] family,
+   * [2..4) port big-endian, [4..) address) valid during the call only.
+   */
+  startUdpReader(fd: number, maxBatch: number, lengths: Uint32Array, addrs: Uint8Array, cb: ReaderCallback): NativeHandle;
+  stopUdpReader(handle: NativeHandle): void;
+  /** sendmmsg of datagrams[start, start+count) to one address: how many went, or -errno if the first failed. */
+  udpSendMany(
+    fd: number,
+    datagrams: readonly Uint8Array[],
+    start: number,
+    count: number,
+    family: 4 | 6,
+    address: Uint8Array,
+    port: number,
+  ): number;
 }
 
 /** Interface flag bits (linux/if.h). */

@@ -260,6 +260,11 @@ export class UdpBind {
     }
   }
 
+  /** Sends datagrams[start, start+count) to one endpoint (one dgram send each). */
+  sendMany(to: Endpoint, datagrams: readonly Uint8Array[], start = 0, count = datagrams.length - start): void {
+    for (let i = start; i < start + count; i++) this.send(to, datagrams[i]!);
+  }
+
   /** Every received datagram (a fresh Buffer each) with its canonical source. */
   onDatagram(cb: DatagramHandler): void {
     this.handler = cb;

@@ -11,7 +11,7 @@
 import { EventEmitter } from 'node:events';
 import { Device } from '../core/device.js';
 import type { DeviceEvent, InterfaceStatus } from '../core/events.js';
-import type { Endpoint } from '../core/endpoint.js';
+import { sameEndpoint, type Endpoint } from '../core/endpoint.js';
 import type { ConfigDelta, DeviceSnapshot } from '../core/config.js';
 import type { Effects } from '../core/effects.js';
 import { MESSAGE_TRANSPORT } from '../wire/constants.js';
@@ -24,6 +24,7 @@ import { systemClock, systemRandom } from '../io/system-ports.js';
 import { DeadlineTimer } from '../io/deadline-timer.js';
 import type { Tun } from '../io/tun.js';
 import { UdpBind } from '../io/udp.js';
+import { NativeUdpBind } from '../io/udp-native.js';
 import { HandshakeQueue } from './handshake-queue.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -38,6 +39,24 @@ export interface DaemonOptions {
   readonly silenceTimeoutMs?: number;
   /** Sees each decrypted packet before the TUN; returning true consumes it (the liveness probe's replies). */
   readonly deliverFilter?: (packet: Uint8Array) => boolean;
+}
+
+/** Either UDP implementation: batched native sockets, or node:dgram as the fallback. */
+type Bind = UdpBind | NativeUdpBind;
+
+/**
+ * The batched native sockets unless TSWG_UDP=dgram asks for node:dgram or the
+ * addon lacks them (then node:dgram, which needs no native code).
+ */
+function newBind(): Bind {
+  if (process.env.TSWG_UDP !== 'dgram') {
+    try {
+      return new NativeUdpBind();
+    } catch {
+      // addon missing or too old: fall back
+    }
+  }
+  return new UdpBind();
 }
 
 export interface DaemonEvents {
@@ -58,7 +77,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   readonly log: Logger;
   private readonly tun: Tun;
   private readonly clock: Clock;
-  private bind: UdpBind | null = null;
+  private bind: Bind | null = null;
   private listenPort = 0;
   private fwmark = 0;
   private linkUp = false;
@@ -105,8 +124,16 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   static async start(opts: DaemonOptions): Promise<Daemon> {
     const d = new Daemon(opts);
     d.log.verbose(`starting with the ${d.crypto.name} crypto provider`);
-    d.tun.onPackets((packets) => {
-      for (const p of packets) d.device.sendPacket(p);
+    d.tun.onBatch((buffer, lengths, count) => {
+      // One TUN batch → every packet through the core; the datagrams it
+      // produces leave together when the batch's microtask flush runs.
+      const ab = buffer.buffer;
+      let off = buffer.byteOffset;
+      for (let i = 0; i < count; i++) {
+        const n = lengths[i]!;
+        d.device.sendPacket(new Uint8Array(ab, off, n));
+        off += n;
+      }
       d.rearm();
     });
     d.tun.onClosed((reason) => {
@@ -159,9 +186,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
    */
   set(delta: ConfigDelta): Promise<void> {
     return this.enqueue(async () => {
-      let fresh: UdpBind | null = null;
+      let fresh: Bind | null = null;
       if (delta.listenPort !== undefined && delta.listenPort !== this.listenPort && this.linkUp) {
-        fresh = new UdpBind();
+        fresh = newBind();
         fresh.onDatagram(this.onDatagram);
         try {
           await fresh.open(delta.listenPort);
@@ -231,7 +258,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (this.closed || up === this.linkUp) return;
     this.linkUp = up;
     if (up) {
-      const b = new UdpBind();
+      const b = newBind();
       b.onDatagram(this.onDatagram);
       try {
         const port = await b.open(this.listenPort);
@@ -264,9 +291,57 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     else this.run(() => this.device.receiveDatagram(data, from));
   };
 
+  // ---- batched effects ----------------------------------------------------
+  // Effects are collected while one batch (TUN read, UDP recvmmsg, timer)
+  // runs through the core and flushed once in a microtask right after it:
+  // consecutive datagrams to one endpoint become one sendmmsg, decrypted
+  // packets one writeMany. Order is kept within each queue.
+  private txTo: Endpoint[] = [];
+  private txData: Uint8Array[] = [];
+  private rxPackets: Uint8Array[] = [];
+  private flushScheduled = false;
+
   private transmit(to: Endpoint, datagram: Uint8Array): void {
-    this.bind?.send(to, datagram);
+    this.txTo.push(to);
+    this.txData.push(datagram);
+    this.scheduleFlush();
   }
+
+  private deliver(packet: Uint8Array): void {
+    this.rxPackets.push(packet);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const to = this.txTo;
+    const data = this.txData;
+    if (data.length > 0) {
+      this.txTo = [];
+      this.txData = [];
+      const bind = this.bind;
+      if (bind !== null) {
+        let start = 0;
+        for (let i = 1; i <= data.length; i++) {
+          if (i === data.length || !sameEndpoint(to[i], to[start])) {
+            bind.sendMany(to[start]!, data, start, i - start);
+            start = i;
+          }
+        }
+      }
+    }
+    const rx = this.rxPackets;
+    if (rx.length > 0) {
+      this.rxPackets = [];
+      this.tun.writeMany(rx);
+    }
+  };
 
   private onDeviceEvent(ev: DeviceEvent): void {
     this.emit('event', ev);
