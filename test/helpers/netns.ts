@@ -192,7 +192,9 @@ export class Lab {
       if (r.code !== 0 && !/No such file/.test(r.stderr)) problems.push(`ip netns del ${ns.name}: ${r.stderr.trim()}`);
     }
     for (const name of this.ifnames) removeIfExists(this.socketPath(name));
-    rmSync(this.tmpDir, { recursive: true, force: true });
+    // TSWG_INTEROP_KEEP_LOGS=1 keeps daemon logs and generated configs for diagnosis.
+    if (process.env.TSWG_INTEROP_KEEP_LOGS === '1') process.stderr.write(`# interop lab files kept in ${this.tmpDir}\n`);
+    else rmSync(this.tmpDir, { recursive: true, force: true });
     liveLabs.delete(this);
     if (problems.length > 0) throw new Error(`lab cleanup: ${problems.join('; ')}`);
   }
