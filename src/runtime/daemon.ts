@@ -98,7 +98,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const effects: Effects = {
       transmit: (to, datagram) => this.transmit(to, datagram),
       deliver: (packet) => {
-        if (!opts.deliverFilter?.(packet)) this.tun.write(packet);
+        if (!opts.deliverFilter?.(packet)) this.deliver(packet);
       },
       emit: (ev) => this.onDeviceEvent(ev),
     };
