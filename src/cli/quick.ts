@@ -16,7 +16,7 @@ import type { AllowedIp } from '../core/config.js';
 import { parseConf, withResolvedEndpoints, type ConfFile } from '../uapi/conf-file.js';
 import { formatSetLines } from '../uapi/format.js';
 import { uapiSocketPath } from '../io/uapi-server.js';
-import { formatPrefix } from '../util/ip.js';
+import { formatIp, formatPrefix } from '../util/ip.js';
 import type { CryptoChoice } from '../crypto/select.js';
 import { isValidIfname } from './args.js';
 import { uapiExchange, uapiSet } from './uapi-client.js';
@@ -84,7 +84,8 @@ export async function up(file: string, opts: UpOptions): Promise<void> {
   if (code !== 0) throw new Error(`starting the tswg daemon for ${ifname} failed`);
   try {
     await uapiSet(ifname, formatSetLines(delta));
-    for (const a of conf.addresses) await ip(a.ip.length === 4 ? '-4' : '-6', 'address', 'add', formatPrefix(a), 'dev', ifname);
+    // Interface addresses keep their host bits (formatPrefix would mask them).
+    for (const a of conf.addresses) await ip(a.ip.length === 4 ? '-4' : '-6', 'address', 'add', `${formatIp(a.ip)}/${a.cidr}`, 'dev', ifname);
     await ip('link', 'set', 'mtu', String(conf.mtu ?? 1420), 'up', 'dev', ifname);
     if (conf.table !== 'off') await addRoutes(ifname, conf, delta.peers.flatMap((p) => (p.allowedIps ?? []).filter((c) => c.add)));
     await hooks(conf.hooks.postUp, ifname);
