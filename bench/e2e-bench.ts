@@ -8,13 +8,13 @@
  * both daemons. Pairs come from the interop harness (test/helpers/pair.ts).
  * A pair that cannot be built or passes no traffic gets rows that say so.
  */
-import { fileURLToPath } from 'node:url';
 import { Lab } from '../test/helpers/netns.js';
 import { makePair, type Pair } from '../test/helpers/pair.js';
 import { stopInterface, type Impl } from '../test/helpers/impl.js';
 import type { TrackedProcess } from '../test/helpers/proc.js';
 import { ping } from '../test/helpers/transfer.js';
 import { sleep } from '../test/helpers/wait.js';
+import { profileEnv, withEnv } from './child-env.js';
 import { E2E_PAIRS, type E2ePair } from './figures.js';
 import { iperfError, parseIperfJson, parsePingRtt } from './parsers.js';
 import { cpuSeconds } from './procstat.js';
@@ -46,23 +46,11 @@ interface Live {
   byRound: (number | null)[];
   rttAdded: number[];
   cpuPerGB: number[];
-}
-
-/** Runs `fn` with extra environment variables visible to the children it spawns. */
-async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(vars)) if (v === undefined) delete process.env[k];
-  else process.env[k] = v;
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  retransmits: number[];
 }
 
 function emptyLive(name: E2ePair): Live {
-  return { name, pair: null, server: null, error: null, mbps: [], byRound: [], rttAdded: [], cpuPerGB: [] };
+  return { name, pair: null, server: null, error: null, mbps: [], byRound: [], rttAdded: [], cpuPerGB: [], retransmits: [] };
 }
 
 async function setUp(lab: Lab, name: E2ePair, profileDir: string | null, log: (l: string) => void): Promise<Live> {
@@ -71,11 +59,7 @@ async function setUp(lab: Lab, name: E2ePair, profileDir: string | null, log: (l
   const usesTswg = spec.a === 'tswg' || spec.b === 'tswg';
   try {
     const env: Record<string, string | undefined> = { TSWG_CRYPTO: spec.crypto };
-    if (profileDir !== null && usesTswg) {
-      // --cpu-prof is not allowed in NODE_OPTIONS; a preloaded inspector session does the same job.
-      env.NODE_OPTIONS = `--import=${fileURLToPath(new URL('./cpu-profile-preload.js', import.meta.url))}`;
-      env.TSWG_BENCH_PROFILE_DIR = profileDir;
-    }
+    if (profileDir !== null && usesTswg) Object.assign(env, profileEnv(profileDir));
     live.pair = await withEnv(env, () => makePair(lab, spec.a, spec.b));
     const p = live.pair;
     // The first pings also complete the handshake; give a slow starter a few tries.
@@ -87,7 +71,8 @@ async function setUp(lab: Lab, name: E2ePair, profileDir: string | null, log: (l
     log(`e2e ${name}: up (A ${p.a.impl} pid ${p.a.pid}, B ${p.b.impl} pid ${p.b.pid})`);
   } catch (err) {
     live.error = errorText(err);
-    log(`e2e ${name}: ${live.error}`);
+    // The full text (it carries the daemon's log tail) goes to the console; the row keeps one line.
+    log(`e2e ${name}: ${err instanceof Error ? err.message.slice(0, 1500) : String(err)}`);
   }
   return live;
 }
@@ -118,6 +103,7 @@ async function oneRound(live: Live, s: BenchSettings, bare: number[]): Promise<n
   live.mbps.push(mbps);
   live.rttAdded.push(tunMs - bareMs);
   live.cpuPerGB.push((cpu1 - cpu0) / (res.bytes / 1e9));
+  if (res.retransmits !== null) live.retransmits.push(res.retransmits);
   return mbps;
 }
 
@@ -132,6 +118,7 @@ function record(results: Results, live: Live, ratios: number[], note: string): v
   if (live.name !== 'wggo-wggo') put('ratio', '× wggo-wggo', ratios, noRef);
   put('rttAddedMs', 'ms', live.rttAdded);
   put('cpuSecPerGB', 'CPU s/GB', live.cpuPerGB);
+  put('retransmits', 'TCP segments/run', live.retransmits);
 }
 
 export async function runE2eBench(

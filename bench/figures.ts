@@ -40,6 +40,7 @@ export function figureIds(group: Group, lookupSizes: readonly number[]): string[
           ...(p === 'wggo-wggo' ? [] : [`e2e.${p}.ratio`]),
           `e2e.${p}.rttAddedMs`,
           `e2e.${p}.cpuSecPerGB`,
+          `e2e.${p}.retransmits`,
         ]),
       ];
   }

@@ -51,6 +51,7 @@ function unitOf(id: string): string {
   if (id.endsWith('.cpuSecPerGB')) return 'CPU s/GB';
   if (id.endsWith('.seconds')) return 's';
   if (id.endsWith('.rssMiB')) return 'MiB';
+  if (id.endsWith('.retransmits')) return 'TCP segments/run';
   return '';
 }
 
@@ -74,7 +75,7 @@ async function runGroup(group: Group, results: Results, args: BenchArgs, s: Benc
       // Loaded lazily: only these groups touch namespaces and daemons.
       if (group === 'setconf') {
         const { runSetconfBench } = await import('./setconf-bench.js');
-        return runSetconfBench(results, s, log);
+        return runSetconfBench(results, s, log, args.profileDir);
       }
       const { runE2eBench } = await import('./e2e-bench.js');
       return runE2eBench(results, s, log, args.profileDir, args.pairs);

@@ -14,6 +14,7 @@ import { nodeProvider } from '../src/crypto/node.js';
 import { systemRandom } from '../src/io/system-ports.js';
 import { toBase64 } from '../src/util/bytes.js';
 import { cpuSeconds, rssMiB } from './procstat.js';
+import { profileEnv, withEnv } from './child-env.js';
 import { errorText, missing, nowSeconds, summarize, type Results } from './stats.js';
 import type { BenchSettings } from './settings.js';
 
@@ -36,8 +37,9 @@ export function bigConfig(privateKey: string, listenPort: number, peers: number)
   return lines.join('\n');
 }
 
-async function oneLoad(ns: Netns, impl: Impl, peers: number): Promise<{ seconds: number; rss: number }> {
-  const iface = await startInterface(ns, impl, { listenPort: 51820 });
+async function oneLoad(ns: Netns, impl: Impl, peers: number, profileDir: string | null): Promise<{ seconds: number; rss: number }> {
+  const env = impl === 'tswg' && profileDir !== null ? profileEnv(profileDir) : {};
+  const iface = await withEnv(env, () => startInterface(ns, impl, { listenPort: 51820 }));
   try {
     const file = join(ns.lab.tmpDir, `${iface.ifname}-big.conf`);
     writeFileSync(file, bigConfig(iface.keys.privateKey, 51820, peers), { mode: 0o600 });
@@ -55,17 +57,17 @@ async function oneLoad(ns: Netns, impl: Impl, peers: number): Promise<{ seconds:
   }
 }
 
-export async function runSetconfBench(results: Results, s: BenchSettings, log: (l: string) => void): Promise<void> {
+export async function runSetconfBench(results: Results, s: BenchSettings, log: (l: string) => void, profileDir: string | null = null): Promise<void> {
   const lab = Lab.create();
   try {
     const ns = await lab.addNamespace();
-    const reps = Math.min(s.reps, 3);
+    const reps = s.slowReps;
     for (const [impl, tag] of [['tswg', 'tswg'], ['wireguard-go', 'wggo']] as const) {
       const secs: number[] = [];
       const rss: number[] = [];
       try {
         for (let r = 0; r < reps; r++) {
-          const m = await oneLoad(ns, impl, s.setconfPeers);
+          const m = await oneLoad(ns, impl, s.setconfPeers, profileDir);
           log(`setconf ${impl}: ${s.setconfPeers} peers in ${m.seconds.toFixed(2)} s, RSS ${m.rss.toFixed(0)} MiB`);
           secs.push(m.seconds);
           rss.push(m.rss);

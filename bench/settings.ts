@@ -21,6 +21,8 @@ export interface BenchSettings {
   readonly setconfPeers: number;
   /** Initiations in the responder flood (each from its own peer and source endpoint). */
   readonly floodInitiations: number;
+  /** Repetitions of the slow figures (flood, setconf), capped to keep a full run near 10 minutes. */
+  readonly slowReps: number;
   /** Prefix counts for the AllowedIps lookup table. */
   readonly lookupSizes: readonly number[];
 }
@@ -36,6 +38,7 @@ export function settingsFor(quick: boolean): BenchSettings {
         pingCount: 5,
         setconfPeers: 500,
         floodInitiations: 100,
+        slowReps: 1,
         lookupSizes: [10, 1_000, 10_000],
       }
     : {
@@ -46,7 +49,8 @@ export function settingsFor(quick: boolean): BenchSettings {
         e2eRounds: 3,
         pingCount: 50,
         setconfPeers: 10_000,
-        floodInitiations: 1_000,
+        floodInitiations: 500,
+        slowReps: 3,
         lookupSizes: [10, 1_000, 10_000],
       };
 }
