@@ -8,7 +8,7 @@
  * socket-file deletion, then removes its socket and exits 0.
  */
 import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Tun } from '../io/tun.js';
 import { UapiServer } from '../io/uapi-server.js';
@@ -51,16 +51,7 @@ async function launchBackground(args: DaemonArgs, log: Logger): Promise<number> 
   try {
     tun = Tun.create(args.ifname);
   } catch (e) {
-    log.error(`failed to create TUN device: ${describe(e)}`);
     process.stderr.write(`tswg: failed to create TUN device: ${describe(e)}\n`);
-    return EXIT_SETUP_FAILED;
-  }
-  let uapiFd: number;
-  try {
-    uapiFd = (await UapiServer.createListeningFd(tun.name)).fd;
-  } catch (e) {
-    process.stderr.write(`tswg: failed to open UAPI socket: ${describe(e)}\n`);
-    tun.close();
     return EXIT_SETUP_FAILED;
   }
   const quiet = log.level === 'silent' || process.env.LOG_LEVEL === undefined;
@@ -71,15 +62,53 @@ async function launchBackground(args: DaemonArgs, log: Logger): Promise<number> 
   if (args.configPath) childArgs.push('--config', args.configPath);
   if (args.stateDir) childArgs.push('--state-dir', args.stateDir);
   childArgs.push(tun.name);
+  // The child binds the UAPI socket itself and reports on fd 4 once it
+  // serves it. (Binding it here and passing the fd, as wireguard-go does,
+  // lets this process's event loop accept a client's connection just before
+  // exiting — the client then sees "connection reset".)
+  const env: NodeJS.ProcessEnv = { ...process.env, WG_TUN_FD: '3', WG_PROCESS_FOREGROUND: '1', TSWG_READY_FD: '4' };
+  delete env.WG_UAPI_FD;
   const child = spawn(process.execPath, childArgs, {
     detached: true,
-    stdio: ['ignore', out, err, tun.fd, uapiFd],
-    env: { ...process.env, WG_TUN_FD: '3', WG_UAPI_FD: '4', WG_PROCESS_FOREGROUND: '1' },
+    stdio: ['ignore', out, err, tun.fd, 'pipe'],
+    env,
   });
+  const status = await new Promise<string>((resolve) => {
+    let text = '';
+    const pipe = child.stdio[4] as NodeJS.ReadableStream | null;
+    const timer = setTimeout(() => resolve('error: the daemon did not report ready within 30 s'), 30_000);
+    const finish = (): void => {
+      clearTimeout(timer);
+      resolve(text.trim() || 'error: the daemon exited during startup');
+    };
+    pipe?.setEncoding('utf8');
+    pipe?.on('data', (d: string) => {
+      text += d;
+      if (text.endsWith('\n')) finish();
+    });
+    pipe?.on('end', finish);
+    child.on('exit', finish);
+  });
+  if (status !== 'ready') {
+    process.stderr.write(`tswg: ${status.replace(/^error: /, '')}\n`);
+    child.kill('SIGTERM');
+    return EXIT_SETUP_FAILED;
+  }
   child.unref();
-  // Exit without closing the listening socket: closing it would unlink the
-  // path the child now serves (see UapiServer.createListeningFd).
   process.exit(0);
+}
+
+/** Tells a waiting launcher (TSWG_READY_FD) that startup succeeded or why it failed. */
+function reportReady(message: string): void {
+  const fd = Number(process.env.TSWG_READY_FD);
+  if (!Number.isInteger(fd) || fd < 0) return;
+  try {
+    writeSync(fd, `${message}\n`);
+    closeSync(fd);
+  } catch {
+    // the launcher is gone; nothing to tell
+  }
+  delete process.env.TSWG_READY_FD;
 }
 
 async function runForeground(args: DaemonArgs, config: EventsConfig, log: Logger): Promise<number> {
@@ -87,8 +116,8 @@ async function runForeground(args: DaemonArgs, config: EventsConfig, log: Logger
   try {
     tun = process.env.WG_TUN_FD ? Tun.fromFd(Number(process.env.WG_TUN_FD)) : Tun.create(args.ifname);
   } catch (e) {
-    log.error(`failed to create TUN device: ${describe(e)}`);
     process.stderr.write(`tswg: failed to create TUN device: ${describe(e)}\n`);
+    reportReady(`error: failed to create TUN device: ${describe(e)}`);
     return EXIT_SETUP_FAILED;
   }
   let uapi: UapiServer;
@@ -96,6 +125,7 @@ async function runForeground(args: DaemonArgs, config: EventsConfig, log: Logger
     uapi = await UapiServer.listen(tun.name, process.env.WG_UAPI_FD ? { fd: Number(process.env.WG_UAPI_FD) } : {});
   } catch (e) {
     process.stderr.write(`tswg: failed to open UAPI socket: ${describe(e)}\n`);
+    reportReady(`error: failed to open UAPI socket: ${describe(e)}`);
     tun.close();
     return EXIT_SETUP_FAILED;
   }
@@ -111,6 +141,7 @@ async function runForeground(args: DaemonArgs, config: EventsConfig, log: Logger
     });
   } catch (e) {
     process.stderr.write(`tswg: failed to start the event pipeline: ${describe(e)}\n`);
+    reportReady(`error: failed to start the event pipeline: ${describe(e)}`);
     await uapi.close();
     tun.close();
     return EXIT_SETUP_FAILED;
@@ -132,6 +163,7 @@ async function runForeground(args: DaemonArgs, config: EventsConfig, log: Logger
     return (await daemon.uapi(lines)) ?? 'errno=-22\n\n';
   });
   log.verbose('UAPI listener started');
+  reportReady('ready');
 
   return new Promise<number>((resolve) => {
     let stopping = false;
