@@ -26,6 +26,7 @@ P="tswgdemo$$"
 A="${P}a"; B="${P}b"; IFA="tdemo${$}a"; IFB="tdemo${$}b"
 IFA=${IFA:0:15}; IFB=${IFB:0:15}
 TMP=$(mktemp -d)
+umask 077
 pids=()
 cleanup() {
   set +e
