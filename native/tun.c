@@ -12,6 +12,7 @@
 #include <linux/if_tun.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* openTun(name: string, vnetHdr: boolean) -> { fd, name } */
@@ -123,6 +124,71 @@ static napi_value write_tun_many(napi_env env, napi_callback_info info) {
   return tswg_int(env, (int32_t)count);
 }
 
+/* setTunOffload(fd, flags): TUNSETOFFLOAD (TUN_F_CSUM | TUN_F_TSO4 | ...);
+ * only meaningful on an IFF_VNET_HDR device. Throws on refusal. */
+static napi_value set_tun_offload(napi_env env, napi_callback_info info) {
+  TSWG_ARGS(2);
+  int32_t fd;
+  uint32_t flags;
+  if (tswg_arg_i32(env, argv[0], "fd", &fd) || tswg_arg_u32(env, argv[1], "flags", &flags)) return NULL;
+  if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)flags) < 0)
+    return tswg_throw_errno(env, errno, "ioctl", "cannot set TUN offloads 0x%x (TUNSETOFFLOAD)", flags);
+  return NULL;
+}
+
+#define VNET_HDR_LEN 10
+#define MAX_PARTS 1024
+
+/* writeTunVnet(fd, hdrs: Uint8Array, counts: Uint32Array, parts: Uint8Array[], first, n, partStart)
+ * -> writes first..n-1 written, or -errno when write `first` fails. Write i is one
+ * writev(2): the 10-byte virtio_net_hdr at hdrs[10*i], then counts[i] parts
+ * (write `first` starts at parts[partStart]). Never blocks (EAGAIN = dropped). */
+static napi_value write_tun_vnet(napi_env env, napi_callback_info info) {
+  TSWG_ARGS(7);
+  int32_t fd;
+  uint32_t first, n, part, nparts;
+  uint8_t *hdrs;
+  size_t hlen;
+  if (tswg_arg_i32(env, argv[0], "fd", &fd) || tswg_arg_bytes(env, argv[1], "hdrs", &hdrs, &hlen) ||
+      tswg_arg_u32(env, argv[4], "first", &first) || tswg_arg_u32(env, argv[5], "n", &n) ||
+      tswg_arg_u32(env, argv[6], "partStart", &part))
+    return NULL;
+  bool ok = false;
+  napi_is_typedarray(env, argv[2], &ok);
+  napi_typedarray_type type = napi_int8_array;
+  size_t clen = 0;
+  void *cdata = NULL;
+  if (ok) napi_get_typedarray_info(env, argv[2], &type, &clen, &cdata, NULL, NULL);
+  if (type != napi_uint32_array) return tswg_throw_arg(env, "counts must be a Uint32Array");
+  const uint32_t *counts = cdata;
+  napi_is_array(env, argv[3], &ok);
+  if (!ok) return tswg_throw_arg(env, "parts must be an array");
+  napi_get_array_length(env, argv[3], &nparts);
+  if (n > clen || (size_t)n * VNET_HDR_LEN > hlen) return tswg_throw_arg(env, "n exceeds hdrs/counts");
+  struct iovec iov[MAX_PARTS + 1];
+  for (uint32_t i = first; i < n; i++) {
+    uint32_t c = counts[i];
+    if (c > MAX_PARTS || part + c > nparts) return tswg_throw_arg(env, "counts exceed parts");
+    iov[0].iov_base = hdrs + (size_t)i * VNET_HDR_LEN;
+    iov[0].iov_len = VNET_HDR_LEN;
+    for (uint32_t k = 0; k < c; k++) {
+      napi_value el;
+      uint8_t *p;
+      size_t plen;
+      napi_get_element(env, argv[3], part + k, &el);
+      if (tswg_arg_bytes(env, el, "parts[i]", &p, &plen)) return NULL;
+      iov[1 + k].iov_base = p;
+      iov[1 + k].iov_len = plen;
+    }
+    part += c;
+    ssize_t w;
+    do w = writev(fd, iov, (int)c + 1);
+    while (w < 0 && errno == EINTR);
+    if (w < 0) return tswg_int(env, i == first ? -errno : (int32_t)(i - first));
+  }
+  return tswg_int(env, (int32_t)(n - first));
+}
+
 /* closeFd(fd): stop any reader on it first (libuv must not poll a closed fd). */
 static napi_value close_fd(napi_env env, napi_callback_info info) {
   TSWG_ARGS(1);
@@ -139,4 +205,6 @@ void tswg_init_tun(napi_env env, napi_value exports) {
   tswg_export(env, exports, "writeTun", write_tun);
   tswg_export(env, exports, "writeTunMany", write_tun_many);
   tswg_export(env, exports, "closeFd", close_fd);
+  tswg_export(env, exports, "setTunOffload", set_tun_offload);
+  tswg_export(env, exports, "writeTunVnet", write_tun_vnet);
 }

@@ -51,6 +51,22 @@ export interface NativeAddon {
   /** Writes packets[0..count) until the first failure: count written, or -errno if the first fails. */
   writeTunMany(fd: number, packets: readonly Uint8Array[], count: number): number;
   closeFd(fd: number): void;
+  /** TUNSETOFFLOAD (TUN_F_* bits) on an IFF_VNET_HDR device; throws a NativeError if refused. */
+  setTunOffload(fd: number, flags: number): void;
+  /**
+   * One writev per write i in [first, n): the 10-byte virtio_net_hdr at hdrs[10i]
+   * then counts[i] parts (write `first` starts at parts[partStart]). Returns how
+   * many were written, or -errno when write `first` fails; never blocks.
+   */
+  writeTunVnet(
+    fd: number,
+    hdrs: Uint8Array,
+    counts: Uint32Array,
+    parts: readonly Uint8Array[],
+    first: number,
+    n: number,
+    partStart: number,
+  ): number;
   /** Starts the uv_poll-driven reader; `lengths.length` must be ≥ maxBatch, maxPacket 576..65600. */
   startReader(fd: number, maxBatch: number, maxPacket: number, lengths: Uint32Array, cb: ReaderCallback): NativeHandle;
   stopReader(handle: NativeHandle): void;

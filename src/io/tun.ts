@@ -3,16 +3,30 @@
  * native uv_poll reader), packets out (non-blocking writes that drop instead
  * of waiting), MTU, link state, and notice of removal. Layer-3 only
  * (IFF_TUN|IFF_NO_PI): every read/write is one raw IPv4/IPv6 packet
- * (protocol-checklist §12). Offloads (IFF_VNET_HDR) are not used yet.
+ * (protocol-checklist §12). With offloads (the default for a TUN we create:
+ * IFF_VNET_HDR + TSO4/TSO6/CSUM) reads of TCP super-packets are split and
+ * writes coalesced by tun-offload.ts; callers still see plain IP packets.
  */
 import { LinkMonitor, type LinkEvent } from './link-monitor.js';
-import { errnoName, IFF_RUNNING, IFF_UP, loadNative, type NativeAddon, type NativeHandle } from './native.js';
+import { errnoName, IFF_RUNNING, IFF_UP, IFF_VNET_HDR, loadNative, type NativeAddon, type NativeHandle } from './native.js';
+import { TunOffload } from './tun-offload.js';
+import { TUN_F_CSUM, TUN_F_TSO4, TUN_F_TSO6, VNET_HDR_LEN } from '../wire/virtio-net-hdr.js';
 
 export interface TunOptions {
   /** Most packets handed over per batch (one JS call). Default 128, wireguard-go's batch size. */
   maxBatch?: number;
   /** Largest packet one read accepts; longer packets would be truncated by the kernel. Default 65535. */
   maxPacket?: number;
+  /**
+   * Create the TUN with IFF_VNET_HDR and TSO/checksum offloads (default true;
+   * TSWG_TUN_OFFLOAD=0 turns the default off). Ignored by fromFd, which
+   * follows the inherited fd's flags.
+   */
+  offload?: boolean;
+}
+
+function offloadDefault(opts: TunOptions): boolean {
+  return opts.offload ?? process.env.TSWG_TUN_OFFLOAD !== '0';
 }
 
 /** Link state: `up` = IFF_UP and IFF_RUNNING, the condition wireguard-go binds sockets and starts peers on. */
@@ -62,8 +76,10 @@ export class Tun {
   private lastLink: LinkState | null = null;
   private closed = false;
   private referenced = true;
+  /** Set when the fd carries virtio_net_hdr prefixes (IFF_VNET_HDR). */
+  readonly offload: TunOffload | null;
 
-  private constructor(native: NativeAddon, fd: number, name: string, opts: TunOptions) {
+  private constructor(native: NativeAddon, fd: number, name: string, opts: TunOptions, vnet: boolean) {
     this.native = native;
     this.fd = fd;
     this.name = name;
@@ -71,14 +87,21 @@ export class Tun {
     this.maxPacket = opts.maxPacket ?? 65535;
     this.lengths = new Uint32Array(this.maxBatch);
     this.ifindex = native.ifIndex(name);
+    this.offload = null;
+    if (vnet) {
+      // wireguard-go requires CSUM|TSO4|TSO6 with IFF_VNET_HDR (checklist §12).
+      native.setTunOffload(fd, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
+      this.offload = new TunOffload(native, fd);
+    }
   }
 
   /** Creates (or attaches to) TUN `name`; '' or 'name%d' lets the kernel choose. Throws a NativeError. */
   static create(name: string, opts: TunOptions = {}): Tun {
     const native = loadNative();
-    const { fd, name: actual } = native.openTun(name, false);
+    const vnet = offloadDefault(opts);
+    const { fd, name: actual } = native.openTun(name, vnet);
     try {
-      return new Tun(native, fd, actual, opts);
+      return new Tun(native, fd, actual, opts, vnet);
     } catch (err) {
       native.closeFd(fd);
       throw err;
@@ -89,7 +112,7 @@ export class Tun {
   static fromFd(fd: number, opts: TunOptions = {}): Tun {
     const native = loadNative();
     const info = native.tunInfo(fd);
-    return new Tun(native, fd, info.name, opts);
+    return new Tun(native, fd, info.name, opts, (info.flags & IFF_VNET_HDR) !== 0);
   }
 
   /**
@@ -115,7 +138,8 @@ export class Tun {
     if (this.closed) throw new Error(`TUN ${this.name} is closed`);
     this.batchHandler = cb;
     if (this.reader) return;
-    this.reader = this.native.startReader(this.fd, this.maxBatch, this.maxPacket, this.lengths, (code, buf, count) => {
+    const readMax = this.offload ? this.maxPacket + VNET_HDR_LEN : this.maxPacket;
+    this.reader = this.native.startReader(this.fd, this.maxBatch, readMax, this.lengths, (code, buf, count) => {
       if (code !== 0) {
         this.reader = null;
         const why = code === EBADFD ? 'the TUN interface was removed' : 'reading the TUN device failed';
@@ -123,6 +147,13 @@ export class Tun {
         return;
       }
       this.stats.batches++;
+      if (this.offload) {
+        const d = this.offload.decode(buf!, this.lengths, count);
+        this.stats.packetsRead += d.count;
+        this.stats.bytesRead += d.buffer.length;
+        if (d.count > 0) this.batchHandler?.(d.buffer, d.lengths, d.count);
+        return;
+      }
       this.stats.packetsRead += count;
       this.stats.bytesRead += buf!.length;
       this.batchHandler?.(buf!, this.lengths, count);
@@ -148,6 +179,10 @@ export class Tun {
       this.stats.writeDrops++;
       return;
     }
+    if (this.offload) {
+      this.writeMany([packet]);
+      return;
+    }
     const r = this.native.writeTun(this.fd, packet);
     if (r >= 0) this.stats.packetsWritten++;
     else this.drop(-r, 1);
@@ -158,6 +193,11 @@ export class Tun {
     if (this.closed || packets.length === 0) {
       this.stats.writeDrops += packets.length;
       return 0;
+    }
+    if (this.offload) {
+      const n = this.offload.write(packets, this.refused);
+      this.stats.packetsWritten += n;
+      return n;
     }
     let written = 0;
     let i = 0;
@@ -214,6 +254,8 @@ export class Tun {
     this.monitor = null;
     this.native.closeFd(this.fd);
   }
+
+  private readonly refused = (errno: number, n: number): void => this.drop(errno, n);
 
   private drop(errno: number, n: number): void {
     this.stats.writeDrops += n;

@@ -1,0 +1,150 @@
+/**
+ * The TUN side of offloads (protocol-checklist §12 "Offloads", as
+ * wireguard-go does since 2023): with IFF_VNET_HDR + TUNSETOFFLOAD
+ * CSUM|TSO4|TSO6 one read may carry a TCP super-packet of up to 64 KiB,
+ * which is split into MTU-sized segments here (src/wire/tcp-segment.ts);
+ * packets to write are coalesced per TCP flow into super-packets
+ * (src/wire/tcp-coalesce.ts) so the kernel runs its receive path once per
+ * run. Callers above Tun keep seeing plain IP packets both ways.
+ */
+import { completeChecksum, segmentTcp, segmentedSize, tcpLayout } from '../wire/tcp-segment.js';
+import { TunWriteBatch } from '../wire/tcp-coalesce.js';
+import {
+  readVnetHdr,
+  VNET_F_NEEDS_CSUM,
+  VNET_GSO_NONE,
+  VNET_GSO_TCPV4,
+  VNET_GSO_TCPV6,
+  VNET_HDR_LEN,
+  type VnetHdr,
+} from '../wire/virtio-net-hdr.js';
+import type { NativeAddon } from './native.js';
+
+export interface DecodedBatch {
+  buffer: Buffer;
+  lengths: Uint32Array;
+  count: number;
+}
+
+export class TunOffload {
+  /** Reads whose header could not be honoured (unknown GSO type, bad offsets). */
+  dropped = 0;
+  /** Super-packets split, and the segments they became. */
+  superPackets = 0;
+  segments = 0;
+  /** Writes that carried a coalesced super-packet. */
+  coalescedWrites = 0;
+  private readonly h: VnetHdr = { flags: 0, gsoType: 0, hdrLen: 0, gsoSize: 0, csumStart: 0, csumOffset: 0 };
+  private readonly sizes: number[] = [];
+  private readonly outLens: number[] = [];
+  private lengths = new Uint32Array(256);
+  private readonly batch = new TunWriteBatch();
+
+  constructor(
+    private readonly native: NativeAddon,
+    private readonly fd: number,
+  ) {}
+
+  /**
+   * Turns one reader batch of [vnet header ‖ packet] reads into plain
+   * packets packed back to back in a fresh buffer (4-byte aligned, so the
+   * checksum fast path applies), with their lengths.
+   */
+  decode(buf: Buffer, lengths: Uint32Array, count: number): DecodedBatch {
+    const h = this.h;
+    const sizes = this.sizes;
+    sizes.length = 0;
+    let total = 0;
+    let off = buf.byteOffset;
+    const src = new Uint8Array(buf.buffer, 0, buf.byteOffset + buf.length);
+    for (let i = 0; i < count; i++) {
+      const n = lengths[i]!;
+      let size = -1;
+      if (n > VNET_HDR_LEN) {
+        readVnetHdr(src, off, h);
+        const gso = h.gsoType;
+        if (gso === VNET_GSO_NONE) size = n - VNET_HDR_LEN;
+        else if ((gso === VNET_GSO_TCPV4 || gso === VNET_GSO_TCPV6) && h.gsoSize > 0) {
+          const l = tcpLayout(src, off + VNET_HDR_LEN, n - VNET_HDR_LEN);
+          if (l !== null) size = segmentedSize(l, h.gsoSize);
+        }
+      }
+      sizes.push(size);
+      if (size >= 0) total += size;
+      off += n;
+    }
+    const out = Buffer.alloc(total);
+    const outLens = this.outLens;
+    outLens.length = 0;
+    let o = 0;
+    off = buf.byteOffset;
+    for (let i = 0; i < count; i++) {
+      const n = lengths[i]!;
+      const size = sizes[i]!;
+      if (size < 0) {
+        this.dropped++;
+        off += n;
+        continue;
+      }
+      readVnetHdr(src, off, h);
+      const pkt = off + VNET_HDR_LEN;
+      const plen = n - VNET_HDR_LEN;
+      if (h.gsoType === VNET_GSO_NONE) {
+        out.set(src.subarray(pkt, pkt + plen), o);
+        if ((h.flags & VNET_F_NEEDS_CSUM) !== 0 && !completeChecksum(out, o, plen, h.csumStart, h.csumOffset)) {
+          this.dropped++;
+          off += n;
+          continue;
+        }
+        outLens.push(plen);
+        o += plen;
+      } else {
+        const l = tcpLayout(src, pkt, plen)!;
+        const before = outLens.length;
+        o = segmentTcp(src, pkt, l, h.gsoSize, out, o, outLens);
+        this.superPackets++;
+        this.segments += outLens.length - before;
+      }
+      off += n;
+    }
+    if (this.lengths.length < outLens.length) this.lengths = new Uint32Array(outLens.length * 2);
+    const lens = this.lengths;
+    for (let i = 0; i < outLens.length; i++) lens[i] = outLens[i]!;
+    return { buffer: o === total ? out : out.subarray(0, o), lengths: lens, count: outLens.length };
+  }
+
+  /**
+   * Writes packets (coalesced where possible). Returns how many of the
+   * input packets the kernel took and calls `refused(errno, packets)` for
+   * each write it refused; never blocks.
+   */
+  write(packets: readonly Uint8Array[], refused: (errno: number, packets: number) => void): number {
+    const b = this.batch;
+    b.reset();
+    b.coalesce(packets);
+    let written = 0;
+    let i = 0;
+    let part = 0;
+    while (i < b.n) {
+      const r = this.native.writeTunVnet(this.fd, b.hdrs, b.counts, b.parts, i, b.n, part);
+      if (r < 0) {
+        // Write i was refused: count its packets and go on with the next one.
+        const c = b.counts[i]!;
+        refused(-r, c === 1 ? 1 : c - 1);
+        part += c;
+        i++;
+        continue;
+      }
+      // r < remaining: write i + r failed; the next call reports its errno.
+      for (let k = i; k < i + r; k++) {
+        const c = b.counts[k]!;
+        if (c > 1) this.coalescedWrites++;
+        written += c === 1 ? 1 : c - 1;
+        part += c;
+      }
+      i += r;
+    }
+    b.reset();
+    return written;
+  }
+}
