@@ -61,7 +61,7 @@ export async function runSetconfBench(results: Results, s: BenchSettings, log: (
   const lab = Lab.create();
   try {
     const ns = await lab.addNamespace();
-    const reps = s.slowReps;
+    const reps = s.setconfReps;
     for (const [impl, tag] of [['tswg', 'tswg'], ['wireguard-go', 'wggo']] as const) {
       const secs: number[] = [];
       const rss: number[] = [];

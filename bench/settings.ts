@@ -23,6 +23,8 @@ export interface BenchSettings {
   readonly floodInitiations: number;
   /** Repetitions of the slow figures (flood, setconf), capped to keep a full run near 10 minutes. */
   readonly slowReps: number;
+  /** Fresh interfaces per implementation for the setconf figure (≈ 20–35 s each for 10,000 peers on a loaded box). */
+  readonly setconfReps: number;
   /** Prefix counts for the AllowedIps lookup table. */
   readonly lookupSizes: readonly number[];
 }
@@ -39,6 +41,7 @@ export function settingsFor(quick: boolean): BenchSettings {
         setconfPeers: 500,
         floodInitiations: 100,
         slowReps: 1,
+        setconfReps: 1,
         lookupSizes: [10, 1_000, 10_000],
       }
     : {
@@ -51,6 +54,7 @@ export function settingsFor(quick: boolean): BenchSettings {
         setconfPeers: 10_000,
         floodInitiations: 500,
         slowReps: 3,
+        setconfReps: 2,
         lookupSizes: [10, 1_000, 10_000],
       };
 }
