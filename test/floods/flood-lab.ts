@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Netns } from '../helpers/netns.js';
 import type { TrackedProcess } from '../helpers/proc.js';
 import type { HandshakeFloodResult, HandshakeFloodSpec } from '../helpers/flood-handshake.js';
+import type { DatagramFloodResult, DatagramFloodSpec } from '../helpers/flood-datagrams.js';
 
 const HELPERS = fileURLToPath(new URL('../helpers/', import.meta.url));
 
@@ -115,30 +116,40 @@ export function diffUdp(a: UdpCounters, b: UdpCounters): UdpCounters {
   };
 }
 
-/** A running handshake flood; `result` resolves with the generator's report. */
-export interface RunningHandshakeFlood {
+/** A running generator; `result` resolves with its report. */
+export interface RunningFlood<R> {
   proc: TrackedProcess;
+  /** Ends the sending early (the generator still reports). */
+  stop(): void;
+  result: Promise<R>;
+}
+
+let specCounter = 0;
+
+function startGenerator<R>(ns: Netns, script: string, spec: { timeoutMs: number }): RunningFlood<R> {
+  const path = join(ns.lab.tmpDir, `flood-spec-${++specCounter}.json`);
+  writeFileSync(path, JSON.stringify(spec), { mode: 0o600 });
+  const proc = ns.spawn([process.execPath, join(HELPERS, script), path]);
+  const result = (async (): Promise<R> => {
+    await proc.wait(spec.timeoutMs + 5000);
+    const m = /^result (.*)$/m.exec(proc.stdout);
+    if (!m) throw new Error(`${script} gave no result (${JSON.stringify(proc.status)}): ${proc.stderr.trim()}`);
+    return JSON.parse(m[1]!) as R;
+  })();
+  result.catch(() => undefined);
+  return { proc, stop: () => proc.write('stop\n'), result };
+}
+
+export interface RunningHandshakeFlood extends RunningFlood<HandshakeFloodResult> {
   /** Resolves with ms since the flood's start when the first cookie reply arrived. */
   firstCookie(timeoutMs: number): Promise<number>;
-  result: Promise<HandshakeFloodResult>;
 }
 
 export function startHandshakeFlood(ns: Netns, spec: HandshakeFloodSpec): RunningHandshakeFlood {
-  const path = join(ns.lab.tmpDir, `flood-spec-${Date.now()}.json`);
-  writeFileSync(path, JSON.stringify(spec), { mode: 0o600 });
-  const proc = ns.spawn([process.execPath, join(HELPERS, 'flood-handshake.js'), path]);
-  const result = (async (): Promise<HandshakeFloodResult> => {
-    await proc.wait(spec.timeoutMs + 5000);
-    const m = /^result (.*)$/m.exec(proc.stdout);
-    if (!m) throw new Error(`flood-handshake gave no result (${JSON.stringify(proc.status)}): ${proc.stderr.trim()}`);
-    return JSON.parse(m[1]!) as HandshakeFloodResult;
-  })();
-  result.catch(() => undefined);
-  return {
-    proc,
-    firstCookie: async (timeoutMs) => Number((await proc.waitForOutput(/^first-cookie (\d+)$/m, timeoutMs))[1]),
-    result,
-  };
+  const f = startGenerator<HandshakeFloodResult>(ns, 'flood-handshake.js', spec);
+  return { ...f, firstCookie: async (timeoutMs) => Number((await f.proc.waitForOutput(/^first-cookie (\d+)$/m, timeoutMs))[1]) };
 }
 
-export const helperPath = (name: string): string => join(HELPERS, name);
+export function startDatagramFlood(ns: Netns, spec: DatagramFloodSpec): RunningFlood<DatagramFloodResult> {
+  return startGenerator<DatagramFloodResult>(ns, 'flood-datagrams.js', spec);
+}

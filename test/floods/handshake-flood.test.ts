@@ -112,7 +112,7 @@ test('handshake initiation flood with valid mac1: under load, cookies, per-IP li
     // Give the probe a long enough mac2 window for the limiter figure.
     await sleep(Math.max(0, 12000 - (Date.now() - underLoadSeenAt)));
   } finally {
-    f1.proc.write('stop\n');
+    f1.stop();
   }
   const r1 = await withTimeout(f1.result, 20000, 'phase 1 flood result');
   const udp1 = diffUdp(udpBefore, await udpCounters(nsR!));
