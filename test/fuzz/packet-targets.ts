@@ -106,10 +106,15 @@ function packetTarget(
     run(opts) {
       const s = buildLiveSession();
       if (underLoad) s.b.device.setHandshakeBacklog(1_000_000);
-      return runProperty(
+      const before = { ...s.b.device.drops };
+      const r = runProperty(
         fc.property(input(s), (i) => checkDatagram(s, i, underLoad)),
         opts,
       );
+      // Which drop paths the inputs reached (a coverage proxy for the receive path).
+      const reached: Record<string, number> = {};
+      for (const [k, v] of Object.entries(s.b.device.drops)) if (v > before[k as keyof typeof before]) reached[k] = v - before[k as keyof typeof before];
+      return { ...r, reached };
     },
   };
 }

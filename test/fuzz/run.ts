@@ -42,15 +42,19 @@ function main(): number {
     return 2;
   }
   const selected = TARGETS.filter((t) => args.targets === null || args.targets.includes(t.name));
-  const rows: { target: string; kind: string; executions: number; seconds: number; perSecond: number; failed: boolean }[] = [];
+  const rows: { target: string; kind: string; executions: number; seconds: number; perSecond: number; failed: boolean; reached?: Readonly<Record<string, number>> }[] = [];
   let failed = false;
   if (!args.json) process.stdout.write(`seed ${args.seed}, ${args.seconds} s per target\n`);
   for (const t of selected) {
     const start = process.hrtime.bigint();
     const r = t.run({ seed: args.seed, timeLimitMs: args.seconds * 1000 });
     const secs = Number(process.hrtime.bigint() - start) / 1e9;
-    rows.push({ target: t.name, kind: t.kind, executions: r.runs, seconds: +secs.toFixed(1), perSecond: Math.round(r.runs / secs), failed: r.failure !== null });
+    rows.push({ target: t.name, kind: t.kind, executions: r.runs, seconds: +secs.toFixed(1), perSecond: Math.round(r.runs / secs), failed: r.failure !== null, ...(r.reached ? { reached: r.reached } : {}) });
     if (!args.json) process.stdout.write(`${t.name.padEnd(20)} ${String(r.runs).padStart(10)} executions  ${secs.toFixed(1).padStart(7)} s  ${String(Math.round(r.runs / secs)).padStart(7)}/s  ${r.failure ? 'FAILED' : 'ok'}\n`);
+    if (r.reached && !args.json) {
+      const parts = Object.entries(r.reached).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`);
+      process.stdout.write(`${''.padEnd(21)}drops: ${parts.join(', ')}\n`);
+    }
     if (r.failure) {
       failed = true;
       process.stderr.write(`\n== ${t.name} failed\n${r.failure}\n\n`);

@@ -17,6 +17,8 @@ export interface FuzzResult {
   readonly runs: number;
   /** fast-check's report (counterexample, seed, path) if a property failed, else null. */
   readonly failure: string | null;
+  /** What the inputs reached, e.g. drop counters by reason (packet targets). */
+  readonly reached?: Readonly<Record<string, number>>;
 }
 
 export interface FuzzTarget {
