@@ -10,6 +10,9 @@
  * reload (Standard Webhooks §3.1). Every attempt reuses the event's id.
  * Order across lanes is not guaranteed (an interface delete may overtake a
  * peer's delete): receivers order by `tswg.sequence` per key, `eventId` overall.
+ * Failures are logged at most once per FAILURE_LOG_INTERVAL_MS with a count,
+ * and the first success after a logged failure logs the recovery: 10,000
+ * events queued against a dead receiver must not mean 10,000 log lines.
  */
 import type { Clock, Random } from '../util/ports.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from './backoff.js';
@@ -24,6 +27,9 @@ export interface DeliveryItem {
 }
 
 export type DeliveryOutcome = 'delivered' | 'failed';
+
+/** At most one failure line per endpoint per interval (each with a count of the attempts it covers). */
+export const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 export interface DeliveryDeps {
   readonly clock: Clock;
@@ -67,6 +73,12 @@ export class EndpointDelivery {
   private readonly ready: Lane[] = [];
   private readonly inflight = new Set<Promise<void>>();
   private holdUntil = 0;
+  /** Failed attempts not yet reported in a log line, and since the last success. */
+  private unreported = 0;
+  private failuresSinceSuccess = 0;
+  private lastFailureLog = -Infinity;
+  /** A failure was logged and no recovery line yet. */
+  private reportedFailing = false;
   private cancelHold: CancelTimer | undefined;
   private closed = false;
   readonly counters: EndpointCounters = {
@@ -209,6 +221,11 @@ export class EndpointDelivery {
     const where = `webhook ${this.cfg.name}`;
     if ('status' in r && r.status >= 200 && r.status < 300) {
       this.counters.delivered++;
+      if (this.reportedFailing) {
+        this.deps.logger.info(`${where}: delivering again after ${this.failuresSinceSuccess} failed attempt(s)`);
+        this.reportedFailing = false;
+      }
+      this.failuresSinceSuccess = 0;
       this.finishHead(lane, item, 'delivered');
     } else if ('status' in r && r.status === 410) {
       // 410 Gone: the receiver asks us to stop. Keep everything queued; a reload resumes (§3.1).
@@ -232,7 +249,16 @@ export class EndpointDelivery {
         if (ra !== null && 'status' in r && (r.status === 429 || r.status === 503)) {
           this.holdUntil = Math.max(this.holdUntil, this.deps.clock.now() + ra);
         }
-        if (lane.attempts === 1) this.deps.logger.warn(`${where}: delivery of ${item.id} failed (${why}); retrying`);
+        this.failuresSinceSuccess++;
+        this.unreported++;
+        const now = this.deps.clock.now();
+        if (now - this.lastFailureLog >= FAILURE_LOG_INTERVAL_MS) {
+          const more = this.unreported > 1 ? ` (${this.unreported} failed attempts since the last report)` : '';
+          this.deps.logger.warn(`${where}: delivery of ${item.id} failed (${why}); retrying${more}`);
+          this.lastFailureLog = now;
+          this.unreported = 0;
+          this.reportedFailing = true;
+        }
         lane.state = 'waiting';
         lane.cancelWait = this.deps.scheduler.setTimer(delay, () => {
           lane.cancelWait = undefined;
