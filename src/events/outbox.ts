@@ -7,8 +7,12 @@
  * - Bounded: at most `queue.max_events` events are pending. When full, the
  *   oldest pending event is dropped for every endpoint (new facts are worth
  *   more than old ones), counted, and logged once per burst with a count.
- * - Disk errors: one clear log line, then the journal is abandoned and
- *   delivery continues from memory; never a crash.
+ * - Disk errors (ENOSPC, EIO, read-only): one clear log line, then delivery
+ *   continues from memory; never a crash. Every `diskRetryMs` the outbox
+ *   tries the disk again by compacting — one atomic rewrite of the journal
+ *   holding exactly the in-memory queue and tracker state. When that
+ *   succeeds, storage is 'disk' again (one info line) and new events are
+ *   fsync'd before delivery as before: that is what "resumes" means.
  * - Restart: journal contents are re-queued in their original order with
  *   their original ids and bodies (at-least-once delivery).
  * - Compaction: when the journal holds more than twice the live records
@@ -22,6 +26,8 @@ import type { ConnectedRecord, HttpTransport, Journal, JournalContents, JournalE
 
 export const COMPACT_AFTER_LINES = 1000;
 const DROP_LOG_DELAY_MS = 1000;
+/** Default wait between attempts to write to the journal again after a disk error. */
+export const DISK_RETRY_MS = 5000;
 
 export interface OutboxDeps {
   readonly clock: Clock;
@@ -34,6 +40,8 @@ export interface OutboxDeps {
   readonly transportFor: (e: EndpointConfig) => HttpTransport;
   /** Current tracker state (sequences, connected peers), written into compacted journals. */
   readonly state: () => TrackerState;
+  /** Wait between attempts to use the journal again after a disk error (default DISK_RETRY_MS). */
+  readonly diskRetryMs?: number;
 }
 
 export interface OutboxStats {
@@ -53,6 +61,9 @@ interface Record_ {
 export class Outbox {
   private config: EventsConfig;
   private journal: Journal | null;
+  /** The journal after a disk error: kept open and tried again (compaction) every diskRetryMs. */
+  private suspended: Journal | null = null;
+  private cancelDiskRetry: (() => void) | undefined;
   private readonly endpoints = new Map<string, EndpointDelivery>();
   private readonly records = new Map<string, Record_>();
   /** Records waiting for their fsync, in append order; released to endpoints in the same order. */
@@ -189,7 +200,9 @@ export class Outbox {
     this.closed = true;
     await Promise.allSettled([...this.endpoints.values()].map((d) => d.close()));
     await this.whenDurable();
-    const j = this.journal;
+    this.cancelDiskRetry?.();
+    // A journal suspended by a disk error gets one last try: the disk may have room again.
+    const j = this.journal ?? this.suspended;
     if (j) {
       try {
         await j.compact(this.live(), this.deps.state());
@@ -219,14 +232,59 @@ export class Outbox {
     }
   }
 
-  private diskFailed(err: unknown): void {
-    if (this.journal) {
-      this.deps.logger.error(`event journal: disk error (${describe(err)}); continuing without persistence — queued events will not survive a restart`);
+  /** A journal operation failed: continue from memory and try the disk again later. */
+  private diskFailed(err: unknown, retrying = false): void {
+    const j = this.journal;
+    if (j) {
+      // One line per outage: a failed retry while the disk is still full says nothing new.
+      if (!retrying) {
+        const every = Math.round(this.retryMs() / 1000);
+        this.deps.logger.error(
+          `event journal: disk error (${describe(err)}); continuing without persistence — queued events will not survive a restart until the disk is writable again (retrying every ${every} s)`,
+        );
+      }
       this.journal = null;
-      void this.deps.journal?.close().catch(() => undefined);
+      this.suspended = j;
+      this.scheduleDiskRetry();
     }
     for (const slot of this.awaitingDisk) slot.done = true;
     this.drainAwaiting();
+  }
+
+  private retryMs(): number {
+    return this.deps.diskRetryMs ?? DISK_RETRY_MS;
+  }
+
+  private scheduleDiskRetry(): void {
+    if (this.closed || this.cancelDiskRetry) return;
+    this.cancelDiskRetry = this.deps.scheduler.setTimer(this.retryMs(), () => {
+      this.cancelDiskRetry = undefined;
+      this.retryDisk();
+    });
+  }
+
+  /**
+   * Puts the suspended journal back first, so that events enqueued from now on are appended after the
+   * compaction in the journal's own order; if the compaction fails they fail too and we are back in memory.
+   */
+  private retryDisk(): void {
+    const j = this.suspended;
+    if (!j || this.closed || this.journal) return;
+    this.suspended = null;
+    this.journal = j;
+    this.compacting = true;
+    this.linesSinceCompact = this.records.size;
+    const saved = this.records.size;
+    j.compact(this.live(), this.deps.state()).then(
+      () => {
+        this.compacting = false;
+        if (this.journal === j) this.deps.logger.info(`event journal: disk writable again; ${saved} pending event(s) saved, new events are persisted`);
+      },
+      (err: unknown) => {
+        this.compacting = false;
+        this.diskFailed(err, true);
+      },
+    );
   }
 
   private ack(id: string, endpoint: string): void {

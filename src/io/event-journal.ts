@@ -9,8 +9,11 @@
  * only after its fdatasync. Compaction writes a temp file, fsyncs it, renames it
  * over the journal and fsyncs the directory, so a crash leaves either file whole.
  * A line torn by SIGKILL is skipped (and counted) when the journal is read.
+ * A full disk (ENOSPC) gives short writes: every write is completed or fails,
+ * and after a failed write the next batch starts on a fresh line, so a torn
+ * line never swallows the lines that follow it.
  */
-import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConnectedRecord, Journal, JournalContents, JournalEvent } from '../events/ports.js';
 
@@ -38,6 +41,8 @@ export async function openEventJournal(dir: string): Promise<{ journal: Journal;
   const queue: Op[] = [];
   let running = false;
   let closed = false;
+  /** A write failed part-way: the file may end inside a line. */
+  let torn = false;
 
   async function run(): Promise<void> {
     running = true;
@@ -48,6 +53,7 @@ export async function openEventJournal(dir: string): Promise<{ journal: Journal;
           queue.shift();
           try {
             fh = await compactTo(dir, path, fh, op.text);
+            torn = false;
             op.resolve();
           } catch (e) {
             op.reject(e);
@@ -57,7 +63,13 @@ export async function openEventJournal(dir: string): Promise<{ journal: Journal;
         const batch: Extract<Op, { kind: 'line' }>[] = [];
         while (queue.length > 0 && queue[0]!.kind === 'line') batch.push(queue.shift() as Extract<Op, { kind: 'line' }>);
         try {
-          await fh.write(batch.map((b) => b.text).join(''));
+          const text = batch.map((b) => b.text).join('');
+          if (text.length > 0) {
+            const fresh = torn ? '\n' : ''; // parseJournal skips the empty line this may leave
+            torn = true;
+            await writeAll(fh, fresh + text);
+            torn = false;
+          }
           if (batch.some((b) => b.sync)) await fh.datasync();
           for (const b of batch) b.resolve();
         } catch (e) {
@@ -108,19 +120,38 @@ export async function openEventJournal(dir: string): Promise<{ journal: Journal;
   return { journal, contents };
 }
 
+/** write(2) may write less than asked (a filling disk): loop until done; the error after a short write throws. */
+async function writeAll(fh: FileHandle, text: string): Promise<void> {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+    if (bytesWritten <= 0) throw new Error(`short write to the event journal (${off} of ${buf.length} bytes)`);
+    off += bytesWritten;
+  }
+}
+
 async function compactTo(dir: string, path: string, current: FileHandle, text: string): Promise<FileHandle> {
   const tmp = `${path}.tmp`;
-  const t = await open(tmp, 'w', 0o600);
   try {
-    await t.write(text);
-    await t.sync();
-  } finally {
-    await t.close();
+    const t = await open(tmp, 'w', 0o600);
+    try {
+      await writeAll(t, text);
+      await t.sync();
+    } finally {
+      await t.close();
+    }
+  } catch (err) {
+    // A half-written temp file must not keep holding the space of a full disk.
+    await unlink(tmp).catch(() => undefined);
+    throw err;
   }
   await rename(tmp, path);
   await syncDir(dir);
+  // Open the new file before letting go of the old handle, so a failure here leaves a usable handle.
+  const next = await open(path, 'a', 0o600);
   await current.close().catch(() => undefined);
-  return open(path, 'a', 0o600);
+  return next;
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -35,6 +35,8 @@ export interface EventPipelineOptions {
   readonly random?: Random;
   readonly logger?: Logger;
   readonly scheduler?: Scheduler;
+  /** After a disk error, how often to try the journal again (default 5 s; see Outbox). */
+  readonly diskRetryMs?: number;
 }
 
 export interface PipelineStats extends OutboxStats {
@@ -182,6 +184,7 @@ export async function createEventPipeline(opts: EventPipelineOptions): Promise<E
       journal,
       transportFor: (e) => transports.get(e.name) ?? createHttpTransport({ tls: e.tls, connections: e.maxInFlight }),
       state: () => tracker.state(),
+      ...(opts.diskRetryMs !== undefined ? { diskRetryMs: opts.diskRetryMs } : {}),
     },
     contents,
   );
