@@ -9,79 +9,17 @@ import {
   createDecipheriv,
   createHash,
   createHmac,
-  createPrivateKey,
-  createPublicKey,
-  diffieHellman,
-  type KeyObject,
 } from 'node:crypto';
 import type { CryptoProvider } from './provider.js';
 import { checkBlake2sParams, requireLength } from './checks.js';
 import { nobleBlake2s, nobleProvider } from './noble.js';
-import { isAllZero } from '../util/bytes.js';
+import { nodeX25519, nodeX25519PublicKey } from './node-x25519.js';
 
 const TAG = 16;
-
-// DER wrappers for raw X25519 keys (RFC 8410 §7 PKCS#8 / §4 SPKI, OID 1.3.101.110).
-const PKCS8_PREFIX = Uint8Array.from([
-  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
-]);
-const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00]);
-
-function der(prefix: Uint8Array, raw: Uint8Array): Buffer {
-  const b = Buffer.alloc(prefix.length + raw.length);
-  b.set(prefix, 0);
-  b.set(raw, prefix.length);
-  return b;
-}
 
 /** Plain Uint8Array view of a Buffer, so callers' deepEqual against Uint8Array works. */
 function view(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
-
-/**
- * Private KeyObjects are cached per key array (the device's static key is
- * used for every handshake). The cached copy is compared with the array's
- * current contents on each use, so a wiped or rewritten key is never served
- * from the cache.
- */
-const privateKeyCache = new WeakMap<Uint8Array, { copy: Uint8Array; key: KeyObject }>();
-
-function samebytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
-
-function privateKeyObject(priv: Uint8Array): KeyObject {
-  const hit = privateKeyCache.get(priv);
-  if (hit && samebytes(hit.copy, priv)) return hit.key;
-  const derBytes = der(PKCS8_PREFIX, priv);
-  const key = createPrivateKey({ key: derBytes, format: 'der', type: 'pkcs8' });
-  derBytes.fill(0);
-  privateKeyCache.set(priv, { copy: Uint8Array.from(priv), key });
-  return key;
-}
-
-function nodeX25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array | null {
-  requireLength(privateKey, 32, 'X25519 private key');
-  requireLength(publicKey, 32, 'X25519 public key');
-  let shared: Buffer;
-  try {
-    const pub = createPublicKey({ key: der(SPKI_PREFIX, publicKey), format: 'der', type: 'spki' });
-    // OpenSSL refuses an all-zero shared secret by throwing (RFC 7748 §6.1 check).
-    shared = diffieHellman({ privateKey: privateKeyObject(privateKey), publicKey: pub });
-  } catch {
-    return null;
-  }
-  return isAllZero(shared) ? null : view(shared);
-}
-
-function nodeX25519PublicKey(privateKey: Uint8Array): Uint8Array {
-  requireLength(privateKey, 32, 'X25519 private key');
-  const spki = createPublicKey(privateKeyObject(privateKey)).export({ format: 'der', type: 'spki' });
-  return Uint8Array.from(spki.subarray(spki.length - 32));
 }
 
 function nodeBlake2s(data: Uint8Array, outLen: number, key?: Uint8Array): Uint8Array {
