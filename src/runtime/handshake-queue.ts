@@ -6,11 +6,29 @@
  * is the "handshake backlog" that puts the device under load (whitepaper
  * §5.3, wireguard-go's QueueHandshakeSize/8 rule). When full, new messages
  * are dropped and counted — never queued without bound.
+ * The top quarter is reserved for sources with nothing queued (an IPv4
+ * address or an IPv6 /64, as the rate limiter keys them): a flood from a few
+ * sources that fills the queue can then not lock a legitimate peer's
+ * initiation — or its mac2 retry after a cookie — out for as long as the
+ * flood lasts (test/floods/handshake-queue.test.ts, handshake-flood.test.ts).
  */
 import type { Endpoint } from '../core/endpoint.js';
+import { isIpv4Mapped, parseIp } from '../util/ip.js';
+
+/** Fairness key: the IPv4 address, or the IPv6 /64 (one host usually owns a whole /64). */
+function sourceKey(address: string): string {
+  if (!address.includes(':')) return address;
+  const ip = parseIp(address);
+  if (ip === null || ip.length !== 16) return address;
+  if (isIpv4Mapped(ip)) return `${ip[12]}.${ip[13]}.${ip[14]}.${ip[15]}`;
+  return String.fromCharCode((ip[0]! << 8) | ip[1]!, (ip[2]! << 8) | ip[3]!, (ip[4]! << 8) | ip[5]!, (ip[6]! << 8) | ip[7]!);
+}
 
 export class HandshakeQueue {
-  private readonly items: { data: Uint8Array; from: Endpoint }[] = [];
+  private readonly items: { data: Uint8Array; from: Endpoint; key: string }[] = [];
+  /** Queued messages per source key; at most `limit` entries. */
+  private readonly perSource = new Map<string, number>();
+  private readonly reserveFrom: number;
   private head = 0;
   private scheduled = false;
   /** Messages dropped because the queue was full. */
@@ -21,18 +39,28 @@ export class HandshakeQueue {
     private readonly onBacklog: (n: number) => void,
     private readonly limit = 4096,
     private readonly perTurn = 16,
-  ) {}
+  ) {
+    this.reserveFrom = Math.floor((limit * 3) / 4);
+  }
 
   get length(): number {
     return this.items.length - this.head;
   }
 
   push(data: Uint8Array, from: Endpoint): void {
-    if (this.length >= this.limit) {
+    const length = this.length;
+    if (length >= this.limit) {
       this.dropped++;
       return;
     }
-    this.items.push({ data, from });
+    const key = sourceKey(from.address);
+    const queued = this.perSource.get(key) ?? 0;
+    if (length >= this.reserveFrom && queued > 0) {
+      this.dropped++;
+      return;
+    }
+    this.perSource.set(key, queued + 1);
+    this.items.push({ data, from, key });
     this.onBacklog(this.length);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -42,6 +70,7 @@ export class HandshakeQueue {
 
   clear(): void {
     this.items.length = 0;
+    this.perSource.clear();
     this.head = 0;
     this.onBacklog(0);
   }
@@ -52,6 +81,9 @@ export class HandshakeQueue {
     while (this.head < end) {
       const it = this.items[this.head]!;
       this.items[this.head++] = undefined as never;
+      const left = (this.perSource.get(it.key) ?? 1) - 1;
+      if (left > 0) this.perSource.set(it.key, left);
+      else this.perSource.delete(it.key);
       this.process(it.data, it.from);
     }
     if (this.head === this.items.length) {
