@@ -3,6 +3,7 @@
 // namespace's UDP counters (/proc/net/snmp, RFC 4113 udpInDatagrams etc.),
 // and launching the in-namespace generators (test/helpers/flood-*.ts).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Netns } from '../helpers/netns.js';
@@ -152,4 +153,12 @@ export function startHandshakeFlood(ns: Netns, spec: HandshakeFloodSpec): Runnin
 
 export function startDatagramFlood(ns: Netns, spec: DatagramFloodSpec): RunningFlood<DatagramFloodResult> {
   return startGenerator<DatagramFloodResult>(ns, 'flood-datagrams.js', spec);
+}
+
+/** One line about this machine for the figures: CPUs, kernel, Node, load average (others share it). */
+export function machineLine(): string {
+  const c = cpus();
+  return `machine: ${c.length} × ${c[0]?.model ?? '?'}, Linux ${release()}, Node ${process.version}, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`;
 }

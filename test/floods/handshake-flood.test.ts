@@ -26,7 +26,7 @@ import { pidAlive } from '../helpers/proc.js';
 import { requireRoot } from '../helpers/root.js';
 import { sleep, withTimeout } from '../helpers/wait.js';
 import { PACKETS_BURSTABLE, PACKETS_PER_SECOND } from '../../src/core/ratelimiter.js';
-import { addSourceAddresses, diffUdp, ProcSampler, startHandshakeFlood, udpCounters } from './flood-lab.js';
+import { machineLine, addSourceAddresses, diffUdp, ProcSampler, startHandshakeFlood, udpCounters } from './flood-lab.js';
 
 const TOOLS = ['ip', 'wg', 'wireguard-go', 'ping'];
 const SOURCES = 64;
@@ -151,6 +151,7 @@ test('handshake initiation flood with valid mac1: under load, cookies, per-IP li
   t.diagnostic(`phase 2: established tswg peer ping ${loss(pings2)}; fresh wireguard-go handshake ${fresh2 < 0 ? 'not completed during the flood' : `${fresh2} ms`}`);
   t.diagnostic(`R: RSS first ${Math.round(sampler.samples[0]!.rssKiB / 1024)} MiB, max ${Math.round(sampler.maxRssKiB / 1024)} MiB; CPU ${sampler.cpuPercent.toFixed(0)}% of one core over both phases`);
 
+  t.diagnostic(machineLine());
   assert.ok(pidAlive(r.pid), 'the responder survived the floods');
   assert.ok(r1.cookieReplies > 0 && r1.cookiesOpened > 0, 'under load: authenticated cookie replies went out');
   assert.ok(p.sentWithMac2 > 0, 'the probe received a cookie and sent mac2-valid initiations');

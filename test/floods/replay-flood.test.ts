@@ -21,7 +21,7 @@ import { ping, startTransfer, transfer, waitForPing, MiB } from '../helpers/tran
 import { peerStatus, type PeerStatus } from '../helpers/wgctl.js';
 import { requireRoot } from '../helpers/root.js';
 import { waitFor, withTimeout } from '../helpers/wait.js';
-import { addSourceAddresses, diffUdp, startDatagramFlood, udpCounters } from './flood-lab.js';
+import { machineLine, addSourceAddresses, diffUdp, startDatagramFlood, udpCounters } from './flood-lab.js';
 import { readPcapUdp } from './pcap.js';
 
 const TOOLS = ['ip', 'wg', 'wireguard-go', 'ping', 'tcpdump'];
@@ -107,6 +107,7 @@ test('replayed handshake and transport packets are all rejected and the tunnel i
   const udpBusy = diffUdp(udpBefore, await udpCounters(b.ns));
   const afterBusy = (await peerStatus(b, a.keys.publicKey))!;
   t.diagnostic(`busy replay: ${r2.sent} datagrams in ${r2.sendingMs} ms; B read ${udpBusy.inDatagrams}, kernel drops ${udpBusy.rcvbufErrors}; replies ${JSON.stringify(r2.replies)}; ping ${pings.received}/${pings.transmitted}; 2 MiB transfer ok ${xferOk}`);
+  t.diagnostic(machineLine());
   assert.ok(pidAlive(b.pid), 'tswg survived');
   assert.equal(r2.replies['2'] ?? 0, 0, 'no handshake response to a replayed initiation (busy)');
   assert.equal(r2.replies['4'] ?? 0, 0, 'no transport packet sent to the replayer (busy)');
