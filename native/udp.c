@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,6 +27,20 @@
 /* Each receive slot holds the largest UDP payload, so nothing is truncated. */
 #define SLOT_SIZE 65536
 #define SEND_CHUNK 256
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+/* Kernel limit of segments per UDP GSO send (UDP_MAX_SEGMENTS) and GRO merge. */
+#define GSO_MAX_SEGS 64
+/* Keep a GSO send's payload under the 64 KiB IP datagram limit. */
+#define GSO_MAX_BYTES 65000
+#define CTRL_SIZE 64
 
 typedef struct udp_reader {
   tswg_obj hdr; /* must be first */
@@ -38,7 +53,9 @@ typedef struct udp_reader {
   uint32_t *lengths;
   uint8_t *addrs;
   uint32_t max_batch;
+  uint32_t capacity; /* entries in lengths/addrs (GRO splits one message into many) */
   uint8_t *arena; /* max_batch slots of SLOT_SIZE */
+  uint8_t *ctrl;  /* max_batch control buffers of CTRL_SIZE (UDP_GRO segment size) */
   struct mmsghdr *msgs;
   struct iovec *iovs;
   struct sockaddr_storage *names;
@@ -58,6 +75,7 @@ static void udp_on_closed(uv_handle_t *h) {
     napi_async_destroy(r->env, r->actx);
   }
   free(r->arena);
+  free(r->ctrl);
   free(r->msgs);
   free(r->iovs);
   free(r->names);
@@ -99,6 +117,19 @@ static int put_addr(uint8_t *rec, const struct sockaddr_storage *ss) {
   return 0;
 }
 
+/* The UDP_GRO segment size of a received message, 0 if it carries none. */
+static uint32_t gro_size(struct msghdr *m) {
+  if (m->msg_controllen == 0) return 0;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
+    if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      int v;
+      memcpy(&v, CMSG_DATA(c), sizeof v);
+      return v > 0 ? (uint32_t)v : 0;
+    }
+  }
+  return 0;
+}
+
 static void udp_on_readable(uv_poll_t *h, int status, int events) {
   (void)events;
   udp_reader_t *r = h->data;
@@ -113,8 +144,8 @@ static void udp_on_readable(uv_poll_t *h, int status, int events) {
       r->msgs[i].msg_hdr.msg_iovlen = 1;
       r->msgs[i].msg_hdr.msg_name = &r->names[i];
       r->msgs[i].msg_hdr.msg_namelen = sizeof r->names[i];
-      r->msgs[i].msg_hdr.msg_control = NULL;
-      r->msgs[i].msg_hdr.msg_controllen = 0;
+      r->msgs[i].msg_hdr.msg_control = r->ctrl + (size_t)i * CTRL_SIZE;
+      r->msgs[i].msg_hdr.msg_controllen = CTRL_SIZE;
       r->msgs[i].msg_hdr.msg_flags = 0;
       r->msgs[i].msg_len = 0;
     }
@@ -140,11 +171,23 @@ static void udp_on_readable(uv_poll_t *h, int status, int events) {
     if (napi_create_buffer(r->env, total, &data, &buf) == napi_ok) {
       size_t off = 0;
       for (int i = 0; i < got; i++) {
-        if (!put_addr(r->addrs + (size_t)count * ADDR_STRIDE, &r->names[i])) continue;
+        uint8_t rec[ADDR_STRIDE];
+        if (!put_addr(rec, &r->names[i])) continue;
         uint32_t n = r->msgs[i].msg_len;
         memcpy((uint8_t *)data + off, r->arena + (size_t)i * SLOT_SIZE, n);
         off += n;
-        r->lengths[count++] = n;
+        /* UDP_GRO: one message may hold several datagrams of gso bytes each
+         * (the last may be shorter); hand them to JS one by one. */
+        uint32_t gso = gro_size(&r->msgs[i].msg_hdr);
+        if (gso == 0 || gso >= n) gso = n;
+        for (uint32_t at = 0; at < n && count < r->capacity; at += gso) {
+          memcpy(r->addrs + (size_t)count * ADDR_STRIDE, rec, ADDR_STRIDE);
+          r->lengths[count++] = n - at < gso ? n - at : gso;
+        }
+        if (n == 0 && count < r->capacity) {
+          memcpy(r->addrs + (size_t)count * ADDR_STRIDE, rec, ADDR_STRIDE);
+          r->lengths[count++] = 0;
+        }
       }
       argv[0] = tswg_int(r->env, 0);
       argv[1] = buf;
@@ -173,7 +216,9 @@ static int typed(napi_env env, napi_value v, napi_typedarray_type want, size_t m
   return type == want && len >= min_len ? 0 : -1;
 }
 
-/* startUdpReader(fd, maxBatch, lengths: Uint32Array, addrs: Uint8Array, cb) -> handle */
+/* startUdpReader(fd, maxBatch, lengths: Uint32Array, addrs: Uint8Array, cb) -> handle.
+ * lengths/addrs hold maxBatch * 64 entries: with UDP_GRO on the socket one
+ * message may carry up to 64 datagrams. */
 static napi_value start_udp_reader(napi_env env, napi_callback_info info) {
   TSWG_ARGS(5);
   int32_t fd;
@@ -182,25 +227,29 @@ static napi_value start_udp_reader(napi_env env, napi_callback_info info) {
       tswg_arg_func(env, argv[4], "callback"))
     return NULL;
   if (max_batch < 1 || max_batch > 1024) return tswg_throw_arg(env, "maxBatch must be 1..1024");
+  size_t capacity = (size_t)max_batch * GSO_MAX_SEGS;
   void *lengths = NULL, *addrs = NULL;
-  if (typed(env, argv[2], napi_uint32_array, max_batch, &lengths))
-    return tswg_throw_arg(env, "lengths must be a Uint32Array with at least maxBatch elements");
-  if (typed(env, argv[3], napi_uint8_array, (size_t)max_batch * ADDR_STRIDE, &addrs))
-    return tswg_throw_arg(env, "addrs must be a Uint8Array of at least maxBatch * 20 bytes");
+  if (typed(env, argv[2], napi_uint32_array, capacity, &lengths))
+    return tswg_throw_arg(env, "lengths must be a Uint32Array with at least maxBatch * 64 elements");
+  if (typed(env, argv[3], napi_uint8_array, capacity * ADDR_STRIDE, &addrs))
+    return tswg_throw_arg(env, "addrs must be a Uint8Array of at least maxBatch * 64 * 20 bytes");
 
   udp_reader_t *r = calloc(1, sizeof *r);
   if (r == NULL) return tswg_throw_errno(env, ENOMEM, "malloc", "cannot allocate UDP reader");
   r->env = env;
   r->fd = fd;
   r->max_batch = max_batch;
+  r->capacity = (uint32_t)capacity;
   r->lengths = lengths;
   r->addrs = addrs;
   r->arena = malloc((size_t)max_batch * SLOT_SIZE);
+  r->ctrl = calloc(max_batch, CTRL_SIZE);
   r->msgs = calloc(max_batch, sizeof *r->msgs);
   r->iovs = calloc(max_batch, sizeof *r->iovs);
   r->names = calloc(max_batch, sizeof *r->names);
-  if (!r->arena || !r->msgs || !r->iovs || !r->names) {
+  if (!r->arena || !r->ctrl || !r->msgs || !r->iovs || !r->names) {
     free(r->arena);
+    free(r->ctrl);
     free(r->msgs);
     free(r->iovs);
     free(r->names);
@@ -212,6 +261,7 @@ static napi_value start_udp_reader(napi_env env, napi_callback_info info) {
   int rc = uv_poll_init_socket(loop, &r->poll, fd);
   if (rc < 0) {
     free(r->arena);
+    free(r->ctrl);
     free(r->msgs);
     free(r->iovs);
     free(r->names);
@@ -308,18 +358,25 @@ static napi_value udp_socket(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* udpSendMany(fd, datagrams: Uint8Array[], start, count, family, address: Uint8Array, port)
+/* udpSendMany(fd, datagrams: Uint8Array[], start, count, family, address: Uint8Array, port, gso)
  * -> datagrams the kernel took (from `start`), or -errno when the first one
- * failed. Never blocks: a full socket buffer is -EAGAIN (the caller drops). */
+ * failed. Never blocks: a full socket buffer is -EAGAIN (the caller drops).
+ * With gso, runs of equal-sized datagrams (the last may be shorter) leave as
+ * one UDP GSO send (UDP_SEGMENT cmsg): the kernel builds one big skb and
+ * splits it as late as possible. -EIO with gso means the egress device
+ * cannot do it (wireguard-go then disables GSO); the caller retries without. */
+#define IOV_CAP 1024
 static napi_value udp_send_many(napi_env env, napi_callback_info info) {
-  TSWG_ARGS(7);
+  TSWG_ARGS(8);
   int32_t fd;
   uint32_t start, count, family, port, len;
+  int gso;
   uint8_t *a;
   size_t alen;
   if (tswg_arg_i32(env, argv[0], "fd", &fd) || tswg_arg_u32(env, argv[2], "start", &start) ||
       tswg_arg_u32(env, argv[3], "count", &count) || tswg_arg_u32(env, argv[4], "family", &family) ||
-      tswg_arg_bytes(env, argv[5], "address", &a, &alen) || tswg_arg_u32(env, argv[6], "port", &port))
+      tswg_arg_bytes(env, argv[5], "address", &a, &alen) || tswg_arg_u32(env, argv[6], "port", &port) ||
+      tswg_arg_bool(env, argv[7], "gso", &gso))
     return NULL;
   bool is_array = false;
   napi_is_array(env, argv[1], &is_array);
@@ -332,32 +389,95 @@ static napi_value udp_send_many(napi_env env, napi_callback_info info) {
   if (sl == 0) return tswg_throw_arg(env, "bad family/address/port");
 
   struct mmsghdr msgs[SEND_CHUNK];
-  struct iovec iovs[SEND_CHUNK];
-  uint32_t sent = 0;
-  while (sent < count) {
-    uint32_t n = count - sent < SEND_CHUNK ? count - sent : SEND_CHUNK;
-    for (uint32_t i = 0; i < n; i++) {
-      napi_value el;
-      uint8_t *p;
-      size_t plen;
-      napi_get_element(env, argv[1], start + sent + i, &el);
-      if (tswg_arg_bytes(env, el, "datagrams[i]", &p, &plen)) return NULL;
-      iovs[i].iov_base = p;
-      iovs[i].iov_len = plen;
-      memset(&msgs[i], 0, sizeof msgs[i]);
-      msgs[i].msg_hdr.msg_name = &ss;
-      msgs[i].msg_hdr.msg_namelen = sl;
-      msgs[i].msg_hdr.msg_iov = &iovs[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
+  struct iovec iovs[IOV_CAP];
+  uint32_t segs_of[SEND_CHUNK];
+  union {
+    char buf[CMSG_SPACE(sizeof(uint16_t))];
+    struct cmsghdr align;
+  } ctrl[SEND_CHUNK];
+  uint32_t i = 0, sent = 0;
+  uint8_t *np = NULL; /* datagram i, fetched ahead */
+  size_t nlen = 0;
+  int have = 0;
+#define FETCH()                                                                  \
+  do {                                                                           \
+    napi_value el_;                                                              \
+    napi_get_element(env, argv[1], start + i, &el_);                             \
+    if (tswg_arg_bytes(env, el_, "datagrams[i]", &np, &nlen)) return NULL;       \
+    have = 1;                                                                    \
+  } while (0)
+  while (i < count) {
+    uint32_t nm = 0, used = 0;
+    while (i < count && nm < SEND_CHUNK && used < IOV_CAP) {
+      if (!have) FETCH();
+      size_t seg = nlen, bytes = nlen;
+      uint32_t segs = 1;
+      iovs[used].iov_base = np;
+      iovs[used].iov_len = nlen;
+      have = 0;
+      i++;
+      if (gso && seg > 0) {
+        while (i < count && segs < GSO_MAX_SEGS && used + segs < IOV_CAP) {
+          FETCH();
+          if (nlen == 0 || nlen > seg || bytes + nlen > GSO_MAX_BYTES) break;
+          iovs[used + segs].iov_base = np;
+          iovs[used + segs].iov_len = nlen;
+          have = 0;
+          bytes += nlen;
+          segs++;
+          i++;
+          if (nlen < seg) break; /* only the last segment may be short */
+        }
+      }
+      struct msghdr *m = &msgs[nm].msg_hdr;
+      memset(&msgs[nm], 0, sizeof msgs[nm]);
+      m->msg_name = &ss;
+      m->msg_namelen = sl;
+      m->msg_iov = &iovs[used];
+      m->msg_iovlen = segs;
+      if (segs > 1) {
+        m->msg_control = ctrl[nm].buf;
+        m->msg_controllen = sizeof ctrl[nm].buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(m);
+        c->cmsg_level = SOL_UDP;
+        c->cmsg_type = UDP_SEGMENT;
+        c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+        uint16_t v = (uint16_t)seg;
+        memcpy(CMSG_DATA(c), &v, sizeof v);
+      }
+      segs_of[nm] = segs;
+      used += segs;
+      nm++;
     }
     int r;
-    do r = sendmmsg(fd, msgs, n, MSG_DONTWAIT);
+    do r = sendmmsg(fd, msgs, nm, MSG_DONTWAIT);
     while (r < 0 && errno == EINTR);
     if (r < 0) return tswg_int(env, sent == 0 ? -errno : (int32_t)sent);
-    sent += (uint32_t)r;
-    if ((uint32_t)r < n) break; /* the next one failed; the caller retries or drops it */
+    for (int k = 0; k < r; k++) sent += segs_of[k];
+    if ((uint32_t)r < nm) break; /* the next one failed; the caller retries or drops it */
   }
+#undef FETCH
   return tswg_int(env, (int32_t)sent);
+}
+
+/* udpOffloads(fd, gro: boolean) -> { gso, gro }: whether the kernel accepts
+ * UDP_SEGMENT on this socket (probed with a zero size, which is "off") and,
+ * if asked, turns UDP_GRO on. Failures just report false. */
+static napi_value udp_offloads(napi_env env, napi_callback_info info) {
+  TSWG_ARGS(2);
+  int32_t fd;
+  int want_gro;
+  if (tswg_arg_i32(env, argv[0], "fd", &fd) || tswg_arg_bool(env, argv[1], "gro", &want_gro)) return NULL;
+  int zero = 0, one = 1;
+  int gso_ok = setsockopt(fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof zero) == 0;
+  int gro_ok = want_gro && setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
+  napi_value out, t, f;
+  napi_create_object(env, &out);
+  napi_get_boolean(env, true, &t);
+  napi_get_boolean(env, false, &f);
+  tswg_set(env, out, "gso", gso_ok ? t : f);
+  tswg_set(env, out, "gro", gro_ok ? t : f);
+  return out;
 }
 
 void tswg_init_udp(napi_env env, napi_value exports) {
@@ -365,4 +485,5 @@ void tswg_init_udp(napi_env env, napi_value exports) {
   tswg_export(env, exports, "startUdpReader", start_udp_reader);
   tswg_export(env, exports, "stopUdpReader", stop_udp_reader);
   tswg_export(env, exports, "udpSendMany", udp_send_many);
+  tswg_export(env, exports, "udpOffloads", udp_offloads);
 }

@@ -91,11 +91,16 @@ export interface NativeAddon {
   /**
    * uv_poll + recvmmsg reader: cb(0, buffer, count) per batch, datagrams packed
    * back to back, lengths[i] and 20-byte source records in `addrs` ([0] family,
-   * [2..4) port big-endian, [4..) address) valid during the call only.
+   * [2..4) port big-endian, [4..) address) valid during the call only. Both hold
+   * maxBatch × 64 entries (a UDP_GRO message is split into its datagrams).
    */
   startUdpReader(fd: number, maxBatch: number, lengths: Uint32Array, addrs: Uint8Array, cb: ReaderCallback): NativeHandle;
   stopUdpReader(handle: NativeHandle): void;
-  /** sendmmsg of datagrams[start, start+count) to one address: how many went, or -errno if the first failed. */
+  /**
+   * sendmmsg of datagrams[start, start+count) to one address: how many went, or
+   * -errno if the first failed. With gso, equal-sized runs go as UDP GSO sends
+   * (-EIO: the device cannot; retry without).
+   */
   udpSendMany(
     fd: number,
     datagrams: readonly Uint8Array[],
@@ -104,7 +109,10 @@ export interface NativeAddon {
     family: 4 | 6,
     address: Uint8Array,
     port: number,
+    gso: boolean,
   ): number;
+  /** Probes UDP_SEGMENT support and (if asked) enables UDP_GRO on a socket. */
+  udpOffloads(fd: number, gro: boolean): { gso: boolean; gro: boolean };
 }
 
 /** Interface flag bits (linux/if.h). */

@@ -17,16 +17,26 @@ export interface NativeUdpOptions {
   bufferBytes?: number;
   /** Most datagrams per receive batch (default 128, wireguard-go's batch size). */
   maxBatch?: number;
+  /**
+   * UDP GSO sends and UDP GRO receives when the kernel has them (default
+   * true; TSWG_UDP_OFFLOAD=0 turns the default off). Probed per socket.
+   */
+  offload?: boolean;
 }
 
 const ADDR_STRIDE = 20; // native/udp.c: [0] family, [2..4) port BE, [4..20) address
 const DEFAULT_BUFFER = 7 << 20;
 const MAX_PORT_ATTEMPTS = 100;
 const EAGAIN = 11;
+const EIO = 5;
+/** Datagrams per received message with UDP_GRO (the kernel's merge limit); see native/udp.c. */
+const GRO_MAX_SEGS = 64;
 
 interface Sock {
   fd: number;
   reader: NativeHandle | null;
+  /** UDP_SEGMENT accepted (and not yet refused with EIO). */
+  gso: boolean;
 }
 
 /** Destination address bytes, parsed once per distinct endpoint string. */
@@ -42,6 +52,7 @@ export class NativeUdpBind {
   private readonly address6: string | null;
   private readonly bufferBytes: number;
   private readonly maxBatch: number;
+  private readonly offload: boolean;
   private sock4: Sock | null = null;
   private sock6: Sock | null = null;
   private boundPort = 0;
@@ -61,6 +72,7 @@ export class NativeUdpBind {
     this.address6 = opts.address6 === undefined ? '::' : opts.address6;
     this.bufferBytes = opts.bufferBytes ?? DEFAULT_BUFFER;
     this.maxBatch = opts.maxBatch ?? 128;
+    this.offload = opts.offload ?? process.env.TSWG_UDP_OFFLOAD !== '0';
   }
 
   get port(): number {
@@ -133,12 +145,13 @@ export class NativeUdpBind {
     this.lastPort = got;
     this.native.setSockBuffers(fd, this.bufferBytes);
     if (this.mark !== 0) this.native.setSockMark(fd, this.mark);
-    return { fd, reader: null };
+    const off = this.offload ? this.native.udpOffloads(fd, true) : { gso: false, gro: false };
+    return { fd, reader: null, gso: off.gso };
   }
 
   private startReading(s: Sock): void {
-    const lengths = new Uint32Array(this.maxBatch);
-    const addrs = new Uint8Array(this.maxBatch * ADDR_STRIDE);
+    const lengths = new Uint32Array(this.maxBatch * GRO_MAX_SEGS);
+    const addrs = new Uint8Array(this.maxBatch * GRO_MAX_SEGS * ADDR_STRIDE);
     s.reader = this.native.startUdpReader(s.fd, this.maxBatch, lengths, addrs, (code, buf, count) => {
       if (code !== 0) {
         s.reader = null;
@@ -227,7 +240,11 @@ export class NativeUdpBind {
     let i = start;
     const end = start + count;
     while (i < end) {
-      const r = this.native.udpSendMany(sock.fd, datagrams, i, end - i, d.family, d.bytes, to.port);
+      const r = this.native.udpSendMany(sock.fd, datagrams, i, end - i, d.family, d.bytes, to.port, sock.gso);
+      if (r === -EIO && sock.gso) {
+        sock.gso = false; // no checksum offload on the egress device: plain sends from now on
+        continue;
+      }
       if (r <= 0) {
         // The datagram at i was refused (or EAGAIN: the buffer is full). Drop it and go on.
         this.stats.sendErrors++;

@@ -87,3 +87,32 @@ test('interoperates with node:dgram, reports EADDRINUSE and counts send failures
   await a.close();
   assert.equal(a.port, 0);
 });
+
+test('runs of equal-sized datagrams (UDP GSO/GRO when the kernel has them) arrive as the same datagrams', async (t) => {
+  const a = new NativeUdpBind({ address6: null });
+  const b = new NativeUdpBind({ address6: null });
+  const plain = dgram.createSocket('udp4');
+  t.after(async () => {
+    await a.close();
+    await b.close();
+    plain.close();
+  });
+  await a.open(0);
+  const pb = await b.open(0);
+  await new Promise<void>((resolve) => plain.bind(0, '127.0.0.1', resolve));
+  plain.setRecvBufferSize(4 << 20);
+  // 130 full-size datagrams then a short one: three GSO sends of ≤ 64 segments.
+  const batch = Array.from({ length: 131 }, (_, i) => new Uint8Array(i === 130 ? 77 : 1452).fill(i & 0xff));
+  batch.forEach((d, i) => (d[0] = i >> 8, d[1] = i & 0xff));
+  const got = collect(b, batch.length);
+  a.sendMany({ address: '127.0.0.1', port: pb }, batch);
+  const r = await got;
+  assert.equal(a.stats.sent, batch.length);
+  r.forEach((d, i) => assert.deepEqual(d.data, batch[i], `datagram ${i}`));
+  // A receiver without UDP_GRO gets them one by one too.
+  const seen: Buffer[] = [];
+  const all = new Promise<void>((resolve) => plain.on('message', (m) => seen.push(m) === batch.length && resolve()));
+  a.sendMany({ address: '127.0.0.1', port: plain.address().port }, batch);
+  await all;
+  seen.forEach((m, i) => assert.deepEqual(new Uint8Array(m), batch[i]));
+});
