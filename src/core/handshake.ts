@@ -38,7 +38,7 @@ export interface PeerHandshakeKeys {
   remoteStatic: Uint8Array;
   /** 32 zero bytes if none is configured (whitepaper §5.4: Q). */
   presharedKey: Uint8Array;
-  /** Precomputed DH(S_priv, S_remote); null if it is all zero (low-order key) → the peer is unusable. */
+  /** DH(S_priv, S_remote) (precomputed here, computed on first use by PeerKeys); null if all zero (low-order key) → the peer is unusable. */
   staticStatic: Uint8Array | null;
 }
 

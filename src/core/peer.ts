@@ -22,6 +22,7 @@ import type { Keypair } from './keypair.js';
 import { Keypairs } from './keypairs.js';
 import { StagedQueue } from './staged-queue.js';
 import { PeerTimers } from './timers.js';
+import { PeerKeys } from './peer-keys.js';
 
 /** What a receiver index points at: a pending handshake (keypair null) or a keypair. */
 export interface IndexEntry {
@@ -55,8 +56,8 @@ export class Peer {
   readonly publicKey: Uint8Array;
   /** Hex of the public key: the device's map key. */
   readonly id: string;
-  /** Handshake inputs for this peer; staticStatic recomputed when our private key changes. */
-  readonly keys: { remoteStatic: Uint8Array; presharedKey: Uint8Array; staticStatic: Uint8Array | null };
+  /** Handshake inputs for this peer; staticStatic computed on first use, again after our private key changes. */
+  readonly keys: PeerKeys;
   readonly handshake = new Handshake();
   /** Index-table slot held by the in-progress handshake (0 = none). */
   handshakeIndex = 0;
@@ -87,18 +88,16 @@ export class Peer {
   ) {
     this.publicKey = publicKey.slice();
     this.id = toHex(publicKey);
-    this.keys = { remoteStatic: this.publicKey, presharedKey: ZERO_KEY.slice(), staticStatic: null };
+    this.keys = new PeerKeys(ctx, this.publicKey, ZERO_KEY.slice());
     this.handshakeEntry = { peer: this, keypair: null };
     this.cookies = new CookieGenerator(ctx.crypto, ctx.clock, this.publicKey);
     this.keypairs = new Keypairs((kp) => this.releaseKeypair(kp));
     this.timers = new PeerTimers<Peer>(this, ctx.heap, ctx.jitter);
-    this.recomputeStaticStatic();
   }
 
-  /** Precomputed DH(S_priv, S_pub_peer) (whitepaper §5.4.2); null if no key or a low-order point. */
+  /** Our private key changed: drop DH(S_priv, S_pub_peer) (whitepaper §5.4.2); the next handshake recomputes it. */
   recomputeStaticStatic(): void {
-    const local = this.ctx.local;
-    this.keys.staticStatic = local ? this.ctx.crypto.x25519(local.privateKey, this.publicKey) : null;
+    this.keys.invalidate();
   }
 
   /** Sets (or, with null / all zero, removes) the preshared key. */
