@@ -8,10 +8,11 @@
 // new events are fsync'd before delivery (whenDurable) as before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, unlinkSync } from 'node:fs';
+import { readFileSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEventsConfig } from '../../src/events/config.js';
-import { parseJournal } from '../../src/io/event-journal.js';
+import { openEventJournal, parseJournal } from '../../src/io/event-journal.js';
+import type { JournalEvent } from '../../src/events/ports.js';
 import { createEventPipeline } from '../../src/runtime/webhooks.js';
 import { created, updated } from '../events/fixtures.js';
 import { memoryLogger } from '../events/receiver.js';
@@ -77,4 +78,31 @@ test('state dir on a full 256 KiB tmpfs: one clear error, delivery continues fro
   await until(() => p.stats().queued === 0, 15_000, 'the pending events delivered');
   checkDelivery(emitted, rx.arrivals);
   assert.equal(logger.lines.filter((l) => l.startsWith('error:')).length, 1);
+});
+
+test('journal on a disk that fills mid-batch: a short write is never reported durable, and later appends stay readable', async (t) => {
+  if (!requireRoot(t, ['mount', 'umount'])) return;
+  const dir = smallTmpfs(t, '128k');
+  const { journal } = await openEventJournal(dir);
+  t.after(() => journal.close());
+  const filler = join(dir, 'filler');
+  fill(filler);
+  truncateSync(filler, statSync(filler).size - 8192); // two pages free: a 15 KB batch is cut short
+  const ev = (i: number): JournalEvent => ({ id: `ID${i}`, key: `k${i % 3}`, targets: ['e'], body: JSON.stringify({ n: i, pad: 'x'.repeat(1400) }), at: i });
+  const resolved: string[] = [];
+  const failed: string[] = [];
+  const append = (i: number) =>
+    journal.appendEvent(ev(i), i).then(
+      () => void resolved.push(`ID${i}`),
+      (e: NodeJS.ErrnoException) => void failed.push(`${e.code ?? e.message}`),
+    );
+  await Promise.all(Array.from({ length: 10 }, (_, i) => append(i)));
+  assert.ok(failed.length > 0 && failed.every((c) => c === 'ENOSPC'), `the batch that did not fit failed with ENOSPC: ${failed.join(',')}`);
+  truncateSync(filler, 0); // space returns
+  await Promise.all([100, 101, 102].map(append));
+  const parsed = parseJournal(readFileSync(join(dir, 'events.journal'), 'utf8'));
+  const onDisk = new Set(parsed.events.map((e) => e.id));
+  for (const id of resolved) assert.ok(onDisk.has(id), `${id} was reported durable but is not readable`);
+  for (const id of ['ID100', 'ID101', 'ID102']) assert.ok(onDisk.has(id), `${id} after the torn write`);
+  assert.ok(parsed.badLines <= 1, `at most the one torn line (${parsed.badLines})`);
 });
