@@ -6,12 +6,13 @@
  * draft-irtf-cfrg-xchacha.
  */
 import { x25519 } from '@noble/curves/ed25519.js';
-import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { blake2s } from '@noble/hashes/blake2.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import type { CryptoProvider } from './provider.js';
 import { checkBlake2sParams, EMPTY, requireLength } from './checks.js';
 import { isAllZero } from '../util/bytes.js';
+import { aeadOpen, aeadSeal } from './poly1305-aead.js';
 
 const TAG = 16;
 
@@ -55,7 +56,8 @@ export const nobleProvider: CryptoProvider = {
     requireLength(key, 32, 'ChaCha20-Poly1305 key');
     requireLength(nonce, 12, 'ChaCha20-Poly1305 nonce');
     if (out !== undefined) requireLength(out, plaintext.length + TAG, 'ChaCha20-Poly1305 output');
-    return chacha20poly1305(key, nonce, aad ?? EMPTY).encrypt(plaintext, out);
+    // noble's ChaCha20 with our faster Poly1305 (poly1305-aead.ts); same bytes as noble's AEAD.
+    return aeadSeal(key, nonce, plaintext, aad ?? EMPTY, out);
   },
 
   chacha20Poly1305Open(key, nonce, ciphertext, aad, out) {
@@ -63,11 +65,7 @@ export const nobleProvider: CryptoProvider = {
     requireLength(nonce, 12, 'ChaCha20-Poly1305 nonce');
     if (ciphertext.length < TAG) return null;
     if (out !== undefined) requireLength(out, ciphertext.length - TAG, 'ChaCha20-Poly1305 output');
-    try {
-      return chacha20poly1305(key, nonce, aad ?? EMPTY).decrypt(ciphertext, out);
-    } catch {
-      return null; // bad tag
-    }
+    return aeadOpen(key, nonce, ciphertext, aad ?? EMPTY, out);
   },
 
   xchacha20Poly1305Seal(key, nonce, plaintext, aad) {
