@@ -154,13 +154,14 @@ function applyPeer(host: ConfigHost, pd: PeerDelta, now: number): void {
     changes.push('persistentKeepalive');
   }
   if (pd.replaceAllowedIps || (pd.allowedIps !== undefined && pd.allowedIps.length > 0)) {
-    const before = peer.allowedIps().map(prefixKey).sort().join(',');
-    if (pd.replaceAllowedIps) ctx.allowedIps.removeByPeer(peer);
+    // A new peer reports peer.created, not a change list: skip the comparison (bulk loads).
+    const before = created ? '' : peer.allowedIps().map(prefixKey).sort().join(',');
+    if (pd.replaceAllowedIps && !created) ctx.allowedIps.removeByPeer(peer);
     for (const a of pd.allowedIps ?? []) {
       if (a.add) ctx.allowedIps.insert(a.ip, a.cidr, peer);
       else ctx.allowedIps.remove(a.ip, a.cidr, peer);
     }
-    if (peer.allowedIps().map(prefixKey).sort().join(',') !== before) changes.push('allowedIps');
+    if (!created && peer.allowedIps().map(prefixKey).sort().join(',') !== before) changes.push('allowedIps');
   }
   const at = ctx.clock.wallNow();
   if (created) ctx.effects.emit({ type: 'peer.created', at, peer: peer.status() });

@@ -121,8 +121,10 @@ export class CookieChecker {
 
 /** Per-peer sender side of mac1/mac2 (whitepaper §5.4.4, §5.4.7). */
 export class CookieGenerator {
-  private readonly mac1Key: Uint8Array;
-  private readonly cookieKey: Uint8Array;
+  // HASH(LABEL_MAC1 ‖ S_pub) and HASH(LABEL_COOKIE ‖ S_pub), derived on first
+  // use: a server configured with 10,000 peers talks to few of them at once.
+  private mac1KeyCache: Uint8Array | null = null;
+  private cookieKeyCache: Uint8Array | null = null;
   private cookie: Uint8Array | null = null;
   private cookieReceivedAt = -Infinity;
   /** mac1 of the last handshake message we sent; needed as AAD to open a cookie reply. */
@@ -131,10 +133,16 @@ export class CookieGenerator {
   constructor(
     private readonly p: CryptoProvider,
     private readonly clock: Clock,
-    remoteStatic: Uint8Array,
-  ) {
-    this.mac1Key = hash(p, LABEL_MAC1, remoteStatic);
-    this.cookieKey = hash(p, LABEL_COOKIE, remoteStatic);
+    /** Not copied: the peer's own immutable copy of its public key. */
+    private readonly remoteStatic: Uint8Array,
+  ) {}
+
+  private get mac1Key(): Uint8Array {
+    return (this.mac1KeyCache ??= hash(this.p, LABEL_MAC1, this.remoteStatic));
+  }
+
+  private get cookieKey(): Uint8Array {
+    return (this.cookieKeyCache ??= hash(this.p, LABEL_COOKIE, this.remoteStatic));
   }
 
   /**

@@ -5,12 +5,16 @@
  * 'staged-overflow'), matching the kernel's and wireguard-go's behaviour.
  */
 export class StagedQueue {
-  private readonly ring: (Uint8Array | undefined)[];
+  // Allocated on first use and dropped by clear(): most of a large server's
+  // peers never stage a packet, and 128 slots are ≈ 1 KB per peer.
+  private ring: (Uint8Array | undefined)[] | null = null;
   private head = 0;
   private count = 0;
 
-  constructor(readonly capacity: number) {
-    this.ring = new Array<Uint8Array | undefined>(capacity);
+  constructor(readonly capacity: number) {}
+
+  private slots(): (Uint8Array | undefined)[] {
+    return (this.ring ??= new Array<Uint8Array | undefined>(this.capacity));
   }
 
   get length(): number {
@@ -20,13 +24,14 @@ export class StagedQueue {
   /** Appends a packet; returns true when the oldest one had to be dropped to make room. */
   push(packet: Uint8Array): boolean {
     let dropped = false;
+    const ring = this.slots();
     if (this.count === this.capacity) {
-      this.ring[this.head] = undefined;
+      ring[this.head] = undefined;
       this.head = (this.head + 1) % this.capacity;
       this.count--;
       dropped = true;
     }
-    this.ring[(this.head + this.count) % this.capacity] = packet;
+    ring[(this.head + this.count) % this.capacity] = packet;
     this.count++;
     return dropped;
   }
@@ -35,23 +40,24 @@ export class StagedQueue {
   unshift(packet: Uint8Array): boolean {
     if (this.count === this.capacity) return false;
     this.head = (this.head - 1 + this.capacity) % this.capacity;
-    this.ring[this.head] = packet;
+    this.slots()[this.head] = packet;
     this.count++;
     return true;
   }
 
   /** Removes and returns the oldest packet. */
   shift(): Uint8Array | undefined {
-    if (this.count === 0) return undefined;
-    const p = this.ring[this.head];
-    this.ring[this.head] = undefined;
+    const ring = this.ring;
+    if (this.count === 0 || ring === null) return undefined;
+    const p = ring[this.head];
+    ring[this.head] = undefined;
     this.head = (this.head + 1) % this.capacity;
     this.count--;
     return p;
   }
 
   clear(): void {
-    this.ring.fill(undefined);
+    this.ring = null;
     this.head = 0;
     this.count = 0;
   }
