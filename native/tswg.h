@@ -78,6 +78,25 @@ void tswg_init_reader(napi_env env, napi_value exports);
 void tswg_init_netdev(napi_env env, napi_value exports);
 void tswg_init_linkwatch(napi_env env, napi_value exports);
 void tswg_init_udp(napi_env env, napi_value exports);
+void tswg_init_udp_send(napi_env env, napi_value exports);
+
+/* UDP plumbing shared by udp.c and udp-send.c. */
+#include <sys/socket.h>
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+/* Kernel limit of segments per UDP GSO send (UDP_MAX_SEGMENTS) and GRO merge. */
+#define GSO_MAX_SEGS 64
+/* Keep a GSO send's payload under the 64 KiB IP datagram limit. */
+#define GSO_MAX_BYTES 65000
+/* Fills a sockaddr from family (4|6), raw address bytes and port; returns its length or 0. */
+socklen_t tswg_make_addr(struct sockaddr_storage *ss, uint32_t family, const uint8_t *a, size_t alen, uint32_t port);
 void tswg_export(napi_env env, napi_value exports, const char *name, napi_callback cb);
 
 #endif

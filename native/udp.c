@@ -26,20 +26,6 @@
 #define ADDR_STRIDE 20
 /* Each receive slot holds the largest UDP payload, so nothing is truncated. */
 #define SLOT_SIZE 65536
-#define SEND_CHUNK 256
-#ifndef SOL_UDP
-#define SOL_UDP 17
-#endif
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
-#ifndef UDP_GRO
-#define UDP_GRO 104
-#endif
-/* Kernel limit of segments per UDP GSO send (UDP_MAX_SEGMENTS) and GRO merge. */
-#define GSO_MAX_SEGS 64
-/* Keep a GSO send's payload under the 64 KiB IP datagram limit. */
-#define GSO_MAX_BYTES 65000
 #define CTRL_SIZE 64
 
 typedef struct udp_reader {
@@ -297,26 +283,6 @@ static napi_value stop_udp_reader(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* Fills a sockaddr from family (4|6), raw address bytes and port; returns its length or 0. */
-static socklen_t make_addr(struct sockaddr_storage *ss, uint32_t family, const uint8_t *a, size_t alen, uint32_t port) {
-  memset(ss, 0, sizeof *ss);
-  if (family == 4 && alen == 4) {
-    struct sockaddr_in *s = (struct sockaddr_in *)ss;
-    s->sin_family = AF_INET;
-    s->sin_port = htons((uint16_t)port);
-    memcpy(&s->sin_addr, a, 4);
-    return sizeof *s;
-  }
-  if (family == 6 && alen == 16) {
-    struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
-    s->sin6_family = AF_INET6;
-    s->sin6_port = htons((uint16_t)port);
-    memcpy(&s->sin6_addr, a, 16);
-    return sizeof *s;
-  }
-  return 0;
-}
-
 /* udpSocket(family 4|6, address: Uint8Array(4|16), port) -> { fd, port }:
  * a non-blocking datagram socket (v6-only for family 6), bound without
  * SO_REUSEADDR so a taken port is EADDRINUSE like node:dgram's exclusive bind. */
@@ -329,7 +295,7 @@ static napi_value udp_socket(napi_env env, napi_callback_info info) {
       tswg_arg_u32(env, argv[2], "port", &port))
     return NULL;
   struct sockaddr_storage ss;
-  socklen_t sl = port <= 65535 ? make_addr(&ss, family, a, alen, port) : 0;
+  socklen_t sl = port <= 65535 ? tswg_make_addr(&ss, family, a, alen, port) : 0;
   if (sl == 0) return tswg_throw_arg(env, "bad family/address/port");
   int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return tswg_throw_errno(env, errno, "socket", "cannot create a UDP socket");
@@ -358,132 +324,9 @@ static napi_value udp_socket(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* udpSendMany(fd, datagrams: Uint8Array[], start, count, family, address: Uint8Array, port, gso)
- * -> datagrams the kernel took (from `start`), or -errno when the first one
- * failed. Never blocks: a full socket buffer is -EAGAIN (the caller drops).
- * With gso, runs of equal-sized datagrams (the last may be shorter) leave as
- * one UDP GSO send (UDP_SEGMENT cmsg): the kernel builds one big skb and
- * splits it as late as possible. -EIO with gso means the egress device
- * cannot do it (wireguard-go then disables GSO); the caller retries without. */
-#define IOV_CAP 1024
-static napi_value udp_send_many(napi_env env, napi_callback_info info) {
-  TSWG_ARGS(8);
-  int32_t fd;
-  uint32_t start, count, family, port, len;
-  int gso;
-  uint8_t *a;
-  size_t alen;
-  if (tswg_arg_i32(env, argv[0], "fd", &fd) || tswg_arg_u32(env, argv[2], "start", &start) ||
-      tswg_arg_u32(env, argv[3], "count", &count) || tswg_arg_u32(env, argv[4], "family", &family) ||
-      tswg_arg_bytes(env, argv[5], "address", &a, &alen) || tswg_arg_u32(env, argv[6], "port", &port) ||
-      tswg_arg_bool(env, argv[7], "gso", &gso))
-    return NULL;
-  bool is_array = false;
-  napi_is_array(env, argv[1], &is_array);
-  if (!is_array) return tswg_throw_arg(env, "datagrams must be an array");
-  napi_get_array_length(env, argv[1], &len);
-  if (start > len) start = len;
-  if (count > len - start) count = len - start;
-  struct sockaddr_storage ss;
-  socklen_t sl = port <= 65535 ? make_addr(&ss, family, a, alen, port) : 0;
-  if (sl == 0) return tswg_throw_arg(env, "bad family/address/port");
-
-  struct mmsghdr msgs[SEND_CHUNK];
-  struct iovec iovs[IOV_CAP];
-  uint32_t segs_of[SEND_CHUNK];
-  union {
-    char buf[CMSG_SPACE(sizeof(uint16_t))];
-    struct cmsghdr align;
-  } ctrl[SEND_CHUNK];
-  uint32_t i = 0, sent = 0;
-  uint8_t *np = NULL; /* datagram i, fetched ahead */
-  size_t nlen = 0;
-  int have = 0;
-#define FETCH()                                                                  \
-  do {                                                                           \
-    napi_value el_;                                                              \
-    napi_get_element(env, argv[1], start + i, &el_);                             \
-    if (tswg_arg_bytes(env, el_, "datagrams[i]", &np, &nlen)) return NULL;       \
-    have = 1;                                                                    \
-  } while (0)
-  while (i < count) {
-    uint32_t nm = 0, used = 0;
-    while (i < count && nm < SEND_CHUNK && used < IOV_CAP) {
-      if (!have) FETCH();
-      size_t seg = nlen, bytes = nlen;
-      uint32_t segs = 1;
-      iovs[used].iov_base = np;
-      iovs[used].iov_len = nlen;
-      have = 0;
-      i++;
-      if (gso && seg > 0) {
-        while (i < count && segs < GSO_MAX_SEGS && used + segs < IOV_CAP) {
-          FETCH();
-          if (nlen == 0 || nlen > seg || bytes + nlen > GSO_MAX_BYTES) break;
-          iovs[used + segs].iov_base = np;
-          iovs[used + segs].iov_len = nlen;
-          have = 0;
-          bytes += nlen;
-          segs++;
-          i++;
-          if (nlen < seg) break; /* only the last segment may be short */
-        }
-      }
-      struct msghdr *m = &msgs[nm].msg_hdr;
-      memset(&msgs[nm], 0, sizeof msgs[nm]);
-      m->msg_name = &ss;
-      m->msg_namelen = sl;
-      m->msg_iov = &iovs[used];
-      m->msg_iovlen = segs;
-      if (segs > 1) {
-        m->msg_control = ctrl[nm].buf;
-        m->msg_controllen = sizeof ctrl[nm].buf;
-        struct cmsghdr *c = CMSG_FIRSTHDR(m);
-        c->cmsg_level = SOL_UDP;
-        c->cmsg_type = UDP_SEGMENT;
-        c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-        uint16_t v = (uint16_t)seg;
-        memcpy(CMSG_DATA(c), &v, sizeof v);
-      }
-      segs_of[nm] = segs;
-      used += segs;
-      nm++;
-    }
-    int r;
-    do r = sendmmsg(fd, msgs, nm, MSG_DONTWAIT);
-    while (r < 0 && errno == EINTR);
-    if (r < 0) return tswg_int(env, sent == 0 ? -errno : (int32_t)sent);
-    for (int k = 0; k < r; k++) sent += segs_of[k];
-    if ((uint32_t)r < nm) break; /* the next one failed; the caller retries or drops it */
-  }
-#undef FETCH
-  return tswg_int(env, (int32_t)sent);
-}
-
-/* udpOffloads(fd, gro: boolean) -> { gso, gro }: whether the kernel accepts
- * UDP_SEGMENT on this socket (probed with a zero size, which is "off") and,
- * if asked, turns UDP_GRO on. Failures just report false. */
-static napi_value udp_offloads(napi_env env, napi_callback_info info) {
-  TSWG_ARGS(2);
-  int32_t fd;
-  int want_gro;
-  if (tswg_arg_i32(env, argv[0], "fd", &fd) || tswg_arg_bool(env, argv[1], "gro", &want_gro)) return NULL;
-  int zero = 0, one = 1;
-  int gso_ok = setsockopt(fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof zero) == 0;
-  int gro_ok = want_gro && setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
-  napi_value out, t, f;
-  napi_create_object(env, &out);
-  napi_get_boolean(env, true, &t);
-  napi_get_boolean(env, false, &f);
-  tswg_set(env, out, "gso", gso_ok ? t : f);
-  tswg_set(env, out, "gro", gro_ok ? t : f);
-  return out;
-}
-
 void tswg_init_udp(napi_env env, napi_value exports) {
   tswg_export(env, exports, "udpSocket", udp_socket);
   tswg_export(env, exports, "startUdpReader", start_udp_reader);
   tswg_export(env, exports, "stopUdpReader", stop_udp_reader);
-  tswg_export(env, exports, "udpSendMany", udp_send_many);
-  tswg_export(env, exports, "udpOffloads", udp_offloads);
+  tswg_init_udp_send(env, exports);
 }
