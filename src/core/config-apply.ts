@@ -8,7 +8,7 @@
  * keepalive, replace_allowed_ips, allowed_ip ±). Emits peer.* and interface.updated.
  */
 import { clampPrivateKey, publicKeyOf } from '../crypto/keys.js';
-import { toHex } from '../util/bytes.js';
+import { constantTimeEqual, isAllZero, toHex } from '../util/bytes.js';
 import { REJECT_AFTER_MESSAGES } from '../wire/constants.js';
 import type { AllowedIp, ConfigDelta, PeerDelta } from './config.js';
 import { sameEndpoint } from './endpoint.js';
@@ -70,8 +70,10 @@ export function validateDelta(delta: ConfigDelta): string | null {
   return null;
 }
 
+// Keys (private, preshared) are compared in constant time even here, off the
+// network path: nothing about a secret should depend on how early bytes differ.
 const equalBytes = (a: Uint8Array | null | undefined, b: Uint8Array | null | undefined): boolean =>
-  a === b || (!!a && !!b && a.length === b.length && a.every((v, i) => v === b[i]));
+  a === b || (!!a && !!b && constantTimeEqual(a, b));
 
 const prefixKey = (a: AllowedIp): string => `${Array.from(a.ip).join('.')}/${a.cidr}`;
 
@@ -85,7 +87,7 @@ export function applyDelta(host: ConfigHost, delta: ConfigDelta, now: number): s
 
   if (delta.privateKey !== undefined) {
     const given = delta.privateKey;
-    const priv = given === null || given.every((b) => b === 0) ? null : clampPrivateKey(given.slice());
+    const priv = given === null || isAllZero(given) ? null : clampPrivateKey(given.slice());
     if (!equalBytes(priv, ctx.local?.privateKey ?? null)) {
       const pub = priv === null ? null : publicKeyOf(ctx.crypto, priv);
       host.setIdentity(priv, pub);

@@ -8,7 +8,7 @@
  */
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { Clock, Random } from '../util/ports.js';
-import { toHex } from '../util/bytes.js';
+import { isAllZero, toHex } from '../util/bytes.js';
 import { MAX_STAGED_PACKETS, REJECT_AFTER_TIME_MS, REKEY_TIMEOUT_MS } from '../wire/constants.js';
 import type { AllowedIps } from './allowed-ips.js';
 import type { AllowedIp, PeerSnapshot, PeerStatus } from './config.js';
@@ -102,7 +102,7 @@ export class Peer {
 
   /** Sets (or, with null / all zero, removes) the preshared key. */
   setPresharedKey(psk: Uint8Array | null): void {
-    const zero = psk === null || psk.every((b) => b === 0);
+    const zero = psk === null || isAllZero(psk);
     this.keys.presharedKey = zero ? ZERO_KEY.slice() : psk.slice();
     this.hasPresharedKey = !zero;
   }

@@ -12,6 +12,7 @@
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { fromBase64 } from '../util/bytes.js';
 import { parseDuration } from '../util/duration.js';
+import { endpointLabel, yamlMessage } from './redact.js';
 import type { PortalEntity, PortalEventName } from './portal-event.js';
 
 export interface TlsConfig {
@@ -291,7 +292,7 @@ function endpoint(c: Ctx, node: Node | null, what: string, seed: boolean): Endpo
       if (retry.maxMs < retry.initialMs) c.fail(r.value, `${what}.retry.max_interval must not be below initial_interval`);
     }
   }
-  const name = str(c, f, 'name', what) ?? url ?? '';
+  const name = str(c, f, 'name', what) ?? (url !== undefined ? endpointLabel(url) : '');
   return {
     name,
     url: url ?? '',
@@ -314,7 +315,7 @@ export function parseEventsConfig(text: string, file: string, opts: ParseOptions
   const c = new Ctx(file, lc);
   for (const e of doc.errors) {
     const p = e.linePos?.[0];
-    c.errors.push(`${file}:${p?.line ?? 1}:${p?.col ?? 1}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+    c.errors.push(`${file}:${p?.line ?? 1}:${p?.col ?? 1}: ${yamlMessage(e.message)}`);
   }
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
   const base = defaultEventsConfig();

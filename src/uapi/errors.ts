@@ -34,9 +34,10 @@ export function formatErrno(n: number): string {
   return v === 0 ? 'errno=0\n\n' : `errno=-${v}\n\n`;
 }
 
-// A value that could be a key (hex or base64 of 32 bytes, or a long run of
-// such characters) is never echoed, even in a field that is not secret.
-const KEYISH = /[A-Za-z0-9+/=]{40,}/;
+// A value that could be a key or a fragment of one (a run of 16 or more hex,
+// base64 or base64url characters — a truncated key pasted into the wrong
+// field) is never echoed, even in a field that is not secret.
+const KEYISH = /[A-Za-z0-9+/=_-]{16,}/;
 
 /** A short, quoted, key-free excerpt of a value for error messages. */
 export function describeValue(v: string, quote: '"' | "'" = '"'): string {

@@ -115,7 +115,6 @@ test('static: AEAD tags are checked by constant-time code (noble equalBytes; Ope
 // and preshared key with an early-exit `every`; peer.ts tests a PSK for zero the same way.
 test(
   'static: private and preshared keys are compared in constant time in the config path',
-  { todo: 'src/core/config-apply.ts equalBytes (private key, PSK) and src/core/peer.ts setPresharedKey use early-exit .every()' },
   () => {
     for (const f of ['core/config-apply.ts', 'core/peer.ts']) {
       assert.doesNotMatch(source(f), /\.every\(\(\w+(, \w+)?\) => \w+ === /, `${f} compares key bytes with an early exit`);
