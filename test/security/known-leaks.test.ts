@@ -1,7 +1,7 @@
-// Secret leaks the fuzzers found in files owned by other engineers, each as a
-// concrete reproduction marked `todo`: it runs and is reported, but does not
-// fail `npm test` until the owner fixes it (then drop the `todo`). Details
-// and the fuzz commands that find them are in docs/reliability.md.
+// Regression tests for the secret leaks the fuzzers found (now fixed): a
+// secret from a YAML file quoted in a syntax error, a token in a webhook URL
+// used as the endpoint's name, a truncated key echoed by a UAPI/conf error.
+// Details and the fuzz commands that found them are in docs/reliability.md.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseEventsConfig } from '../../src/events/config.js';
