@@ -1,0 +1,267 @@
+/**
+ * BLAKE2s (RFC 7693) for the handshake's short inputs (whitepaper §5.4
+ * HASH/MAC/HMAC/KDF: at most a few blocks each). One call into node:crypto
+ * costs 3–5 µs of object setup for ≤ 2 compression-function runs; this
+ * allocation-free implementation runs a compression in well under a
+ * microsecond, and HMAC (RFC 2104) keeps the padded-key states so KDF_n
+ * (whitepaper §5.4) pays the key setup once for all its outputs.
+ */
+
+// RFC 7693 §2.6 IV (= SHA-256's) and §2.7 SIGMA permutations.
+const IV = Uint32Array.of(
+  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+);
+const SIGMA = Uint8Array.of(
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+  14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3,
+  11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4,
+  7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8,
+  9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13,
+  2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9,
+  12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11,
+  13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10,
+  6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5,
+  10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0,
+);
+
+// Message words of the block being compressed (module scratch; wiped after each use).
+const m = new Uint32Array(16);
+
+/**
+ * F(h, m, t, f) (RFC 7693 §3.2) on the 64 bytes of `block` at `off`; `t` is
+ * the byte counter after this block (inputs here are far below 2^32 bytes).
+ */
+function compress(h: Uint32Array, block: Uint8Array, off: number, t: number, last: boolean): void {
+  for (let i = 0; i < 16; i++, off += 4) {
+    m[i] = block[off]! | (block[off + 1]! << 8) | (block[off + 2]! << 16) | (block[off + 3]! << 24);
+  }
+  let v0 = h[0]!, v1 = h[1]!, v2 = h[2]!, v3 = h[3]!, v4 = h[4]!, v5 = h[5]!, v6 = h[6]!, v7 = h[7]!;
+  let v8 = IV[0]!, v9 = IV[1]!, v10 = IV[2]!, v11 = IV[3]!;
+  let v12 = IV[4]! ^ t, v13 = IV[5]!, v14 = last ? ~IV[6]! : IV[6]!, v15 = IV[7]!;
+  for (let r = 0, s = 0; r < 10; r++, s += 16) {
+    // G(a, b, c, d, x, y) with rotations 16, 12, 8, 7 (RFC 7693 §3.1), columns then diagonals.
+    v0 = (v0 + v4 + m[SIGMA[s]!]!) | 0; v12 ^= v0; v12 = (v12 >>> 16) | (v12 << 16);
+    v8 = (v8 + v12) | 0; v4 ^= v8; v4 = (v4 >>> 12) | (v4 << 20);
+    v0 = (v0 + v4 + m[SIGMA[s + 1]!]!) | 0; v12 ^= v0; v12 = (v12 >>> 8) | (v12 << 24);
+    v8 = (v8 + v12) | 0; v4 ^= v8; v4 = (v4 >>> 7) | (v4 << 25);
+
+    v1 = (v1 + v5 + m[SIGMA[s + 2]!]!) | 0; v13 ^= v1; v13 = (v13 >>> 16) | (v13 << 16);
+    v9 = (v9 + v13) | 0; v5 ^= v9; v5 = (v5 >>> 12) | (v5 << 20);
+    v1 = (v1 + v5 + m[SIGMA[s + 3]!]!) | 0; v13 ^= v1; v13 = (v13 >>> 8) | (v13 << 24);
+    v9 = (v9 + v13) | 0; v5 ^= v9; v5 = (v5 >>> 7) | (v5 << 25);
+
+    v2 = (v2 + v6 + m[SIGMA[s + 4]!]!) | 0; v14 ^= v2; v14 = (v14 >>> 16) | (v14 << 16);
+    v10 = (v10 + v14) | 0; v6 ^= v10; v6 = (v6 >>> 12) | (v6 << 20);
+    v2 = (v2 + v6 + m[SIGMA[s + 5]!]!) | 0; v14 ^= v2; v14 = (v14 >>> 8) | (v14 << 24);
+    v10 = (v10 + v14) | 0; v6 ^= v10; v6 = (v6 >>> 7) | (v6 << 25);
+
+    v3 = (v3 + v7 + m[SIGMA[s + 6]!]!) | 0; v15 ^= v3; v15 = (v15 >>> 16) | (v15 << 16);
+    v11 = (v11 + v15) | 0; v7 ^= v11; v7 = (v7 >>> 12) | (v7 << 20);
+    v3 = (v3 + v7 + m[SIGMA[s + 7]!]!) | 0; v15 ^= v3; v15 = (v15 >>> 8) | (v15 << 24);
+    v11 = (v11 + v15) | 0; v7 ^= v11; v7 = (v7 >>> 7) | (v7 << 25);
+
+    v0 = (v0 + v5 + m[SIGMA[s + 8]!]!) | 0; v15 ^= v0; v15 = (v15 >>> 16) | (v15 << 16);
+    v10 = (v10 + v15) | 0; v5 ^= v10; v5 = (v5 >>> 12) | (v5 << 20);
+    v0 = (v0 + v5 + m[SIGMA[s + 9]!]!) | 0; v15 ^= v0; v15 = (v15 >>> 8) | (v15 << 24);
+    v10 = (v10 + v15) | 0; v5 ^= v10; v5 = (v5 >>> 7) | (v5 << 25);
+
+    v1 = (v1 + v6 + m[SIGMA[s + 10]!]!) | 0; v12 ^= v1; v12 = (v12 >>> 16) | (v12 << 16);
+    v11 = (v11 + v12) | 0; v6 ^= v11; v6 = (v6 >>> 12) | (v6 << 20);
+    v1 = (v1 + v6 + m[SIGMA[s + 11]!]!) | 0; v12 ^= v1; v12 = (v12 >>> 8) | (v12 << 24);
+    v11 = (v11 + v12) | 0; v6 ^= v11; v6 = (v6 >>> 7) | (v6 << 25);
+
+    v2 = (v2 + v7 + m[SIGMA[s + 12]!]!) | 0; v13 ^= v2; v13 = (v13 >>> 16) | (v13 << 16);
+    v8 = (v8 + v13) | 0; v7 ^= v8; v7 = (v7 >>> 12) | (v7 << 20);
+    v2 = (v2 + v7 + m[SIGMA[s + 13]!]!) | 0; v13 ^= v2; v13 = (v13 >>> 8) | (v13 << 24);
+    v8 = (v8 + v13) | 0; v7 ^= v8; v7 = (v7 >>> 7) | (v7 << 25);
+
+    v3 = (v3 + v4 + m[SIGMA[s + 14]!]!) | 0; v14 ^= v3; v14 = (v14 >>> 16) | (v14 << 16);
+    v9 = (v9 + v14) | 0; v4 ^= v9; v4 = (v4 >>> 12) | (v4 << 20);
+    v3 = (v3 + v4 + m[SIGMA[s + 15]!]!) | 0; v14 ^= v3; v14 = (v14 >>> 8) | (v14 << 24);
+    v9 = (v9 + v14) | 0; v4 ^= v9; v4 = (v4 >>> 7) | (v4 << 25);
+  }
+  h[0] ^= v0 ^ v8; h[1] ^= v1 ^ v9; h[2] ^= v2 ^ v10; h[3] ^= v3 ^ v11;
+  h[4] ^= v4 ^ v12; h[5] ^= v5 ^ v13; h[6] ^= v6 ^ v14; h[7] ^= v7 ^ v15;
+  m.fill(0);
+}
+
+const pad = new Uint8Array(64);
+
+/** Streams `data` into state h after `done` bytes, keeping the final block for finish(). */
+function absorb(h: Uint32Array, buf: Uint8Array, fill: number, done: number, data: Uint8Array): [number, number] {
+  for (let i = 0; i < data.length; ) {
+    if (fill === 64) {
+      done += 64;
+      compress(h, buf, 0, done, false);
+      fill = 0;
+    }
+    const n = Math.min(64 - fill, data.length - i);
+    buf.set(data.subarray(i, i + n), fill);
+    fill += n;
+    i += n;
+  }
+  return [fill, done];
+}
+
+/** Streaming BLAKE2s with a fixed digest length and optional key (RFC 7693 §3.3). */
+export class Blake2s {
+  readonly h = new Uint32Array(8);
+  private readonly buf = new Uint8Array(64);
+  private fill = 0;
+  private done = 0;
+
+  constructor(
+    private readonly outLen: number,
+    key?: Uint8Array,
+  ) {
+    this.reset(key);
+  }
+
+  /** Back to the start state (parameter block: digest length, key length, fanout = depth = 1). */
+  reset(key?: Uint8Array): this {
+    const kl = key === undefined ? 0 : key.length;
+    this.h.set(IV);
+    this.h[0]! ^= 0x01010000 ^ (kl << 8) ^ this.outLen;
+    this.fill = 0;
+    this.done = 0;
+    this.buf.fill(0);
+    if (kl > 0) {
+      this.buf.set(key!);
+      this.fill = 64; // the key block is one full block of input
+    }
+    return this;
+  }
+
+  update(data: Uint8Array): this {
+    [this.fill, this.done] = absorb(this.h, this.buf, this.fill, this.done, data);
+    return this;
+  }
+
+  /**
+   * After exactly one full block: compresses it as a non-final block and
+   * returns the chaining value. Only valid when more input will follow
+   * (BLAKE2 finalizes the last block itself, never an empty one).
+   */
+  chainAfterFirstBlock(): Uint32Array {
+    if (this.fill !== 64 || this.done !== 0) throw new RangeError('needs exactly one buffered block');
+    this.done = 64;
+    compress(this.h, this.buf, 0, 64, false);
+    this.fill = 0;
+    this.buf.fill(0);
+    return this.h;
+  }
+
+  /** Continues from a chaining value saved by chainAfterFirstBlock (64 bytes done). */
+  resume(chain: Uint32Array): this {
+    this.h.set(chain);
+    this.done = 64;
+    this.fill = 0;
+    return this;
+  }
+
+  /** Writes the digest into `out` (outLen bytes) and wipes the buffered input. */
+  digestInto(out: Uint8Array): Uint8Array {
+    this.buf.fill(0, this.fill);
+    compress(this.h, this.buf, 0, this.done + this.fill, true);
+    for (let i = 0; i < this.outLen; i++) out[i] = this.h[i >> 2]! >>> (8 * (i & 3));
+    this.buf.fill(0);
+    return out;
+  }
+}
+
+const scratch = new Map<number, Blake2s>();
+
+/** BLAKE2s of `data` with digest length 1..32 and an optional 0..32-byte key. */
+export function blake2s(data: Uint8Array, outLen: number, key?: Uint8Array): Uint8Array {
+  if (!Number.isInteger(outLen) || outLen < 1 || outLen > 32) throw new RangeError('BLAKE2s digest length must be 1..32');
+  if (key !== undefined && key.length > 32) throw new RangeError('BLAKE2s key must be at most 32 bytes');
+  let st = scratch.get(outLen);
+  if (st === undefined) scratch.set(outLen, (st = new Blake2s(outLen)));
+  return st.reset(key).update(data).digestInto(new Uint8Array(outLen));
+}
+
+/**
+ * HMAC-BLAKE2s-256 (RFC 2104, 64-byte block) with the inner and outer
+ * key-padded blocks compressed once per key: whitepaper §5.4 KDF_n makes n
+ * HMACs under the same PRK. Reusable: setKey() re-keys without allocating.
+ */
+export class HmacBlake2s {
+  private readonly inner = new Uint32Array(8);
+  private readonly outer = new Uint32Array(8);
+  /** K ⊕ ipad, kept for an empty message (then the pad block is the final block). */
+  private readonly ipad = new Uint8Array(64);
+  private readonly st = new Blake2s(32);
+  private readonly tmp = new Uint8Array(32);
+
+  constructor(key?: Uint8Array) {
+    if (key !== undefined) this.setKey(key);
+  }
+
+  setKey(key: Uint8Array): this {
+    // Keys longer than a block are hashed first (RFC 2104 §2); WireGuard's are 32 bytes.
+    const k = key.length > 64 ? blake2s(key, 32) : key;
+    this.ipad.fill(0x36);
+    for (let i = 0; i < k.length; i++) this.ipad[i]! ^= k[i]!;
+    this.inner.set(this.st.reset().update(this.ipad).chainAfterFirstBlock());
+    pad.fill(0x5c);
+    for (let i = 0; i < k.length; i++) pad[i]! ^= k[i]!;
+    this.outer.set(this.st.reset().update(pad).chainAfterFirstBlock());
+    pad.fill(0);
+    if (k !== key) k.fill(0);
+    return this;
+  }
+
+  /** HMAC(key, data) into `out` (32 bytes; may be `data` itself). */
+  macInto(data: Uint8Array, out: Uint8Array): Uint8Array {
+    if (data.length === 0) this.st.reset().update(this.ipad).digestInto(this.tmp);
+    else this.st.resume(this.inner).update(data).digestInto(this.tmp);
+    this.st.resume(this.outer).update(this.tmp).digestInto(out);
+    this.tmp.fill(0);
+    return out;
+  }
+
+  /** Wipes the key-derived states. */
+  wipe(): void {
+    this.inner.fill(0);
+    this.outer.fill(0);
+    this.ipad.fill(0);
+    this.st.h.fill(0);
+  }
+}
+
+const extract = new HmacBlake2s();
+const expand = new HmacBlake2s();
+const prk = new Uint8Array(32);
+const counterBlock = new Uint8Array(33);
+
+/** HMAC-BLAKE2s-256(key, data). */
+export function hmacBlake2s(key: Uint8Array, data: Uint8Array): Uint8Array {
+  const out = extract.setKey(key).macInto(data, new Uint8Array(32));
+  extract.wipe();
+  return out;
+}
+
+/**
+ * KDF_n(key, input) of whitepaper §5.4: PRK = HMAC(key, input),
+ * T1 = HMAC(PRK, 0x1), T_i = HMAC(PRK, T_{i−1} ‖ i). The PRK's pad states are
+ * computed once for all n outputs; PRK and scratch are wiped.
+ */
+export function kdf(key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3): Uint8Array[] {
+  extract.setKey(key).macInto(input, prk);
+  extract.wipe();
+  expand.setKey(prk);
+  prk.fill(0);
+  const out: Uint8Array[] = [];
+  counterBlock[0] = 1;
+  let prev = expand.macInto(counterBlock.subarray(0, 1), new Uint8Array(32));
+  out.push(prev);
+  for (let i = 2; i <= n; i++) {
+    counterBlock.set(prev, 0);
+    counterBlock[32] = i;
+    prev = expand.macInto(counterBlock, new Uint8Array(32));
+    out.push(prev);
+  }
+  counterBlock.fill(0);
+  expand.wipe();
+  return out;
+}
