@@ -20,7 +20,7 @@ import { toHex } from '../util/bytes.js';
 import { destinationAddress } from '../wire/ip-packet.js';
 import { classify } from '../wire/messages.js';
 import { DEFAULT_MTU, REKEY_TIMEOUT_JITTER_MAX_MS } from '../wire/constants.js';
-import { AllowedIps } from './allowed-ips.js';
+import { IndexedAllowedIps } from './allowed-ips-hosts.js';
 import { applyDelta, type ConfigHost } from './config-apply.js';
 import { CookieChecker } from './cookie.js';
 import { DeadlineHeap } from './deadline-heap.js';
@@ -70,7 +70,7 @@ export class Device {
       effects: opts.effects,
       drops: newDropCounters(),
       index: new IndexTable<IndexEntry>(opts.random),
-      allowedIps: new AllowedIps<Peer>(),
+      allowedIps: new IndexedAllowedIps<Peer>(),
       heap,
       local: null,
       mtu: opts.mtu ?? DEFAULT_MTU,
