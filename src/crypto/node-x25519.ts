@@ -4,7 +4,10 @@
  * SPKI, RFC 8410) costs 4–15× the scalar multiplication itself on Node 20
  * (OpenSSL 3's decoder chain). So raw keys are imported as JWK (RFC 8037
  * OKP), private KeyObjects are cached per key array and public ones per key
- * value. Falls back to DER if this Node refuses the JWK form.
+ * value. Falls back to DER if this Node refuses the JWK form. Trade-off: the
+ * JWK path hands the private scalar to Node as a base64url string, which
+ * cannot be wiped; like the KeyObject itself (OpenSSL memory), it stays in
+ * the process until garbage collection, as the DER path's KeyObject did.
  */
 import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
 import { requireLength } from './checks.js';
