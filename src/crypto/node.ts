@@ -12,7 +12,8 @@ import {
 } from 'node:crypto';
 import type { CryptoProvider } from './provider.js';
 import { checkBlake2sParams, requireLength } from './checks.js';
-import { nobleBlake2s, nobleProvider } from './noble.js';
+import { nobleProvider } from './noble.js';
+import { blake2s as fastBlake2s } from './blake2s.js';
 import { nodeX25519, nodeX25519PublicKey } from './node-x25519.js';
 
 const TAG = 16;
@@ -24,8 +25,10 @@ function view(b: Buffer): Uint8Array {
 
 function nodeBlake2s(data: Uint8Array, outLen: number, key?: Uint8Array): Uint8Array {
   checkBlake2sParams(outLen, key);
-  // OpenSSL's blake2s256 is unkeyed with a fixed 32-byte digest; everything else goes to noble.
-  if (outLen !== 32 || (key !== undefined && key.length > 0)) return nobleBlake2s(data, outLen, key);
+  // OpenSSL's blake2s256 is unkeyed with a fixed 32-byte digest; keyed and short
+  // digests (mac1/mac2/cookies, on every handshake message received) go to our
+  // allocation-light BLAKE2s, which is faster than noble's for these short inputs.
+  if (outLen !== 32 || (key !== undefined && key.length > 0)) return fastBlake2s(data, outLen, key);
   return view(createHash('blake2s256').update(data).digest());
 }
 
