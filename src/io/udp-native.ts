@@ -9,7 +9,7 @@
 import type { Endpoint } from '../core/endpoint.js';
 import { formatIp, isIpv4Mapped, parseIp } from '../util/ip.js';
 import { loadNative, type NativeAddon, type NativeHandle } from './native.js';
-import type { DatagramHandler, UdpBindError, UdpStats } from './udp.js';
+import { bindWithRetry, type DatagramHandler, type UdpStats } from './udp.js';
 
 export interface NativeUdpOptions {
   address4?: string | null;
@@ -26,7 +26,6 @@ export interface NativeUdpOptions {
 
 const ADDR_STRIDE = 20; // native/udp.c: [0] family, [2..4) port BE, [4..20) address
 const DEFAULT_BUFFER = 7 << 20;
-const MAX_PORT_ATTEMPTS = 100;
 const EAGAIN = 11;
 const EIO = 5;
 /** Datagrams per received message with UDP_GRO (the kernel's merge limit); see native/udp.c. */
@@ -83,22 +82,7 @@ export class NativeUdpBind {
   async open(port: number): Promise<number> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`bad UDP port ${port}`);
     await this.close();
-    let lastErr: unknown;
-    for (let attempt = 0; attempt < (port === 0 ? MAX_PORT_ATTEMPTS : 1); attempt++) {
-      try {
-        return this.tryOpen(port);
-      } catch (err) {
-        lastErr = err;
-        if (port !== 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') break;
-      }
-    }
-    const code = (lastErr as NodeJS.ErrnoException)?.code ?? 'EIO';
-    const e = new Error(
-      `cannot bind UDP port ${port}: ${code === 'EADDRINUSE' ? 'address already in use' : String((lastErr as Error)?.message)} (${code})`,
-    ) as UdpBindError;
-    e.code = code;
-    e.port = port;
-    throw e;
+    return bindWithRetry(port, (p) => this.tryOpen(p));
   }
 
   private tryOpen(port: number): number {

@@ -89,6 +89,31 @@ function closeQuietly(sock: dgram.Socket | null): void {
   }
 }
 
+/**
+ * Runs `tryOpen(port)`; with port 0 (random) retries when the v6 bind of the
+ * chosen port collides, as wireguard-go does, up to MAX_PORT_ATTEMPTS times.
+ * Failure is a UdpBindError naming the port and errno code. Shared by both
+ * binds (node:dgram and the native sockets).
+ */
+export async function bindWithRetry(port: number, tryOpen: (port: number) => Promise<number> | number): Promise<number> {
+  let lastErr: unknown;
+  for (let attempt = 0; attempt < (port === 0 ? MAX_PORT_ATTEMPTS : 1); attempt++) {
+    try {
+      return await tryOpen(port);
+    } catch (err) {
+      lastErr = err;
+      if (port !== 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') break;
+    }
+  }
+  const code = (lastErr as NodeJS.ErrnoException)?.code ?? 'EIO';
+  const e = new Error(
+    `cannot bind UDP port ${port}: ${code === 'EADDRINUSE' ? 'address already in use' : String((lastErr as Error)?.message)} (${code})`,
+  ) as UdpBindError;
+  e.code = code;
+  e.port = port;
+  throw e;
+}
+
 export class UdpBind {
   readonly stats: UdpStats = { sent: 0, received: 0, sendErrors: 0, socketErrors: 0 };
   private readonly address4: string | null;
@@ -123,23 +148,7 @@ export class UdpBind {
   async open(port: number): Promise<number> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`bad UDP port ${port}`);
     await this.close();
-    let lastErr: unknown;
-    for (let attempt = 0; attempt < (port === 0 ? MAX_PORT_ATTEMPTS : 1); attempt++) {
-      try {
-        return await this.tryOpen(port);
-      } catch (err) {
-        lastErr = err;
-        // A random v4 port may be taken on v6: pick another, as wireguard-go does.
-        if (port !== 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') break;
-      }
-    }
-    const code = (lastErr as NodeJS.ErrnoException)?.code ?? 'EIO';
-    const e = new Error(
-      `cannot bind UDP port ${port}: ${code === 'EADDRINUSE' ? 'address already in use' : String((lastErr as Error)?.message)} (${code})`,
-    ) as UdpBindError;
-    e.code = code;
-    e.port = port;
-    throw e;
+    return bindWithRetry(port, (p) => this.tryOpen(p));
   }
 
   private async tryOpen(port: number): Promise<number> {
