@@ -19,7 +19,7 @@ export function figureIds(group: Group, lookupSizes: readonly number[]): string[
     case 'crypto':
       return PROVIDERS.flatMap((p) => [`crypto.${p}.seal1420`, `crypto.${p}.open1420`, `crypto.${p}.x25519`]);
     case 'handshake':
-      return PROVIDERS.flatMap((p) => [`handshake.${p}.full`, `handshake.${p}.responder`]);
+      return PROVIDERS.flatMap((p) => [`handshake.${p}.full`, `handshake.${p}.responder`, `handshake.${p}.responderCpu`]);
     case 'datapath':
       return PROVIDERS.flatMap((p) => [`datapath.${p}.roundtrip`, `datapath.${p}.send`, `datapath.${p}.receive`]);
     case 'io':
@@ -28,7 +28,7 @@ export function figureIds(group: Group, lookupSizes: readonly number[]): string[
       return [
         ...lookupSizes.map((n) => `allowedips.v4.${n}`),
         `allowedips.v6.${lookupSizes[lookupSizes.length - 1]}`,
-        ...PROVIDERS.map((p) => `flood.${p}.responder`),
+        ...PROVIDERS.flatMap((p) => [`flood.${p}.responder`, `flood.${p}.responderCpu`]),
       ];
     case 'setconf':
       return ['setconf.tswg.seconds', 'setconf.tswg.rssMiB', 'setconf.wggo.seconds', 'setconf.wggo.rssMiB'];

@@ -25,6 +25,7 @@ import {
 import { constantTimeEqual } from '../src/util/bytes.js';
 import { systemClock, systemRandom } from '../src/io/system-ports.js';
 import { rate, type Results } from './stats.js';
+import { measureBoth, rateBoth } from './cpu-rate.js';
 import type { BenchSettings } from './settings.js';
 
 interface Side {
@@ -114,9 +115,9 @@ export function runHandshakeBench(results: Results, providers: readonly CryptoPr
     const { i, r } = sides(p);
     results.measure(`handshake.${p.name}.full`, 'handshakes/s', s.reps, () => rate(() => fullHandshake(p, i, r), s.rateSeconds, 4));
     let msgs: Uint8Array[] = [];
-    results.measure(`handshake.${p.name}.responder`, 'handshakes/s', s.reps, () => {
+    measureBoth(results, `handshake.${p.name}.responder`, `handshake.${p.name}.responderCpu`, 'handshakes/s', 'handshakes/CPU-s', s.reps, () => {
       if (msgs.length === 0) msgs = initiations(p, i, 32);
-      return rate((k) => responderHandshake(p, r, i.id.publicKey, msgs[k % msgs.length]!), s.rateSeconds, 4);
+      return rateBoth((k) => responderHandshake(p, r, i.id.publicKey, msgs[k % msgs.length]!), s.rateSeconds, 4);
     });
   }
 }

@@ -16,7 +16,8 @@ import { generatePrivateKey, publicKeyOf } from '../src/crypto/keys.js';
 import { systemRandom } from '../src/io/system-ports.js';
 import { FakeClock } from '../test/helpers/fake-clock.js';
 import { SeededRandom } from '../test/helpers/seeded-random.js';
-import { rate, timedCount, type Results } from './stats.js';
+import { rate, type Results } from './stats.js';
+import { measureBoth, timedCountBoth, type DualRate } from './cpu-rate.js';
 import type { BenchSettings } from './settings.js';
 
 /** A table of `n` distinct prefixes (mostly /32 or /128 host routes, like a server's peers, some shorter). */
@@ -109,7 +110,7 @@ function floodTarget(p: CryptoProvider, n: number): Flood {
  * mac1 (untimed; built with node:crypto since the bytes are provider-neutral),
  * then time the responder consuming all of them. Returns handshakes/s.
  */
-function floodSample(f: Flood): number {
+function floodSample(f: Flood): DualRate {
   f.clock.advance(1000);
   const wall = f.clock.wallNow();
   const msgs: { msg: Uint8Array; from: Endpoint }[] = f.initiators.map((id, k) => {
@@ -120,7 +121,7 @@ function floodSample(f: Flood): number {
     return { msg, from: { address: `198.18.${(k >> 8) & 0xff}.${k & 0xff}`, port: 1024 + k } };
   });
   const before = f.responses;
-  const r = timedCount(msgs.length, () => {
+  const r = timedCountBoth(msgs.length, () => {
     for (const { msg, from } of msgs) f.device.receiveDatagram(msg, from);
   });
   const answered = f.responses - before;
@@ -139,7 +140,8 @@ export function runScaleBench(results: Results, providers: readonly CryptoProvid
   results.measure(`allowedips.v6.${big}`, 'ns/lookup', s.reps, () => lookupNs(big, true, s.rateSeconds));
   for (const p of providers) {
     let f: Flood | null = null;
-    results.measure(`flood.${p.name}.responder`, 'handshakes/s', s.slowReps, () => floodSample((f ??= floodTarget(p, s.floodInitiations))),
+    measureBoth(results, `flood.${p.name}.responder`, `flood.${p.name}.responderCpu`, 'handshakes/s', 'handshakes/CPU-s', s.slowReps,
+      () => floodSample((f ??= floodTarget(p, s.floodInitiations))),
       `${s.floodInitiations} initiations from as many peers and source endpoints, one Device`);
   }
 }
