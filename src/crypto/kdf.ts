@@ -31,6 +31,8 @@ const ONE = Uint8Array.of(1);
 
 // T_i = HMAC(PRK, T_{i-1} ‖ i), T_0 empty (whitepaper §5.4 "Kdf_n").
 function expand(p: CryptoProvider, key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3): Uint8Array[] {
+  // A provider's own KDF (keys the PRK's HMAC once for all outputs) wins when offered.
+  if (p.kdf !== undefined) return p.kdf(key, input, n);
   const prk = p.hmacBlake2s(key, input);
   const out: Uint8Array[] = [];
   let prev = p.hmacBlake2s(prk, ONE);

@@ -39,6 +39,14 @@ export interface CryptoProvider {
   hmacBlake2s(key: Uint8Array, data: Uint8Array): Uint8Array;
 
   /**
+   * Optional KDF_n (whitepaper §5.4: PRK = HMAC(key, input), T1 = HMAC(PRK, 0x1),
+   * T_i = HMAC(PRK, T_{i−1} ‖ i)) returning n fresh 32-byte outputs. A provider
+   * that can key HMAC once for all n outputs offers it; without it, kdf.ts
+   * builds KDF_n from hmacBlake2s. Same bytes either way.
+   */
+  kdf?(key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3): Uint8Array[];
+
+  /**
    * ChaCha20-Poly1305 AEAD (RFC 8439 §2.8) with a 12-byte nonce.
    * Returns ciphertext ‖ 16-byte tag (plaintext.length + 16 bytes).
    * `out`, when given, must be exactly plaintext.length + 16 bytes and must not
