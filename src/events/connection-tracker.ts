@@ -129,6 +129,11 @@ export class ConnectionTracker {
     t.probe = { pingable, lastPingWallMs: pingable ? atWallMs : (t.probe?.lastPingWallMs ?? 0) };
   }
 
+  /** True if the peer (by its status) has a record here: it was seen by an event that was not skipped. */
+  tracks(status: PeerStatus): boolean {
+    return this.peers.size > 0 && this.peers.has(toBase64(status.publicKey));
+  }
+
   /** Feeds one core event. Never throws on any well-typed input. */
   handle(ev: DeviceEvent): void {
     if (this.stopped) return;

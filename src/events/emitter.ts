@@ -54,6 +54,13 @@ export class PortalEventEmitter {
     return s;
   }
 
+  /** True while any listener or stream would receive an event (the pipeline skips building events nobody reads). */
+  hasSubscribers(): boolean {
+    if (this.streams.size > 0) return true;
+    for (const list of this.listeners.values()) if (list.length > 0) return true;
+    return false;
+  }
+
   /** Delivers one event to listeners and streams. Never throws. */
   emit(ev: PortalEnvelope): void {
     for (const type of [ev.event, 'event'] as const) {
