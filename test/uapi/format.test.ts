@@ -1,7 +1,9 @@
 // formatGet: wireguard-go's exact get reply order; formatSetLines: inverse of parseSet.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatErrno, formatGet, formatSetLines, splitWallMs } from '../../src/uapi/format.js';
+import { formatErrno, formatGet, formatGetChunks, formatSetLines, splitWallMs } from '../../src/uapi/format.js';
+import { parseGetReply } from '../../src/uapi/get-reply.js';
+import { formatPrefix } from '../../src/util/ip.js';
 import { parseSet } from '../../src/uapi/parse.js';
 import type { ConfigDelta } from '../../src/core/config.js';
 import { fromHex } from '../../src/util/bytes.js';
@@ -69,6 +71,59 @@ test('formatGet: unset device fields are omitted; empty device is just errno=0',
 test('formatGet masks allowed IPs that still carry host bits', () => {
   const s = device(null, null, 0, 0, [{ ...peer({ publicKey: P1 }), allowedIps: [{ ip: new Uint8Array([10, 1, 2, 3]), cidr: 8 }] }]);
   assert.match(formatGet(s), /\nallowed_ip=10\.0\.0\.0\/8\n/);
+});
+
+test('formatGet masks IPv4 host bits at every prefix length, like formatPrefix', () => {
+  const ip = new Uint8Array([203, 177, 99, 255]);
+  const allowedIps = Array.from({ length: 33 }, (_, cidr) => ({ ip, cidr }));
+  const text = formatGet(device(null, null, 0, 0, [{ ...peer({ publicKey: P1 }), allowedIps }]));
+  const got = text.split('\n').filter((l) => l.startsWith('allowed_ip=')).map((l) => l.slice('allowed_ip='.length));
+  assert.deepEqual(got, allowedIps.map((a) => formatPrefix(a)));
+  assert.equal(got[0], '0.0.0.0/0');
+  assert.equal(got[20], '203.177.96.0/20');
+  assert.equal(got[32], '203.177.99.255/32');
+});
+
+test('formatGetChunks: chunks concatenate to formatGet, are bounded, and a peer with many prefixes fits', () => {
+  const many = Array.from({ length: 400 }, (_, i) => (i % 2 === 0 ? `10.${i >> 8}.${i & 0xff}.0/24` : `2001:db8:${i.toString(16)}::/48`));
+  const peers = [
+    peer({ publicKey: P1, presharedKey: PSK, endpoint: '198.18.0.2:51821', allowedIps: many, rxBytes: 2 ** 40 + 7, txBytes: 9_007_199_254_740_000 }),
+    ...Array.from({ length: 50 }, (_, i) => peer({ publicKey: new Uint8Array(32).fill(i + 1), persistentKeepalive: i * 100, allowedIps: [`198.19.0.${i}/32`], lastHandshakeWallMs: 1_700_000_000_000 + i * 1001 })),
+  ];
+  const s = device(PRIV, PUB, 51820, 0, peers);
+  const whole = formatGet(s);
+  for (const size of [256, 1000, 64 * 1024]) {
+    const chunks = [...formatGetChunks(s, size)];
+    assert.equal(chunks.join(''), whole, `chunk size ${size}`);
+    assert.ok(chunks.at(-1)!.endsWith('errno=0\n\n'));
+    if (size === 256) assert.ok(chunks.length > 10, `${chunks.length} chunks`);
+  }
+  // The text is what a client reads back: every number and prefix survives.
+  const back = parseGetReply(whole);
+  assert.equal(back.peers.length, 51);
+  assert.equal(back.peers[0]!.rxBytes, 2 ** 40 + 7);
+  assert.equal(back.peers[0]!.txBytes, 9_007_199_254_740_000);
+  assert.deepEqual(back.peers[0]!.allowedIps.map((a) => formatPrefix(a)), many);
+  assert.equal(back.peers[7]!.persistentKeepalive, 600);
+  assert.equal(back.peers[7]!.lastHandshakeWallMs, 1_700_000_000_000 + 6 * 1001);
+});
+
+test('formatGetChunks reads peers lazily from any iterable', () => {
+  let produced = 0;
+  function* lazy() {
+    for (let i = 0; i < 2000; i++) {
+      produced++;
+      yield peer({ publicKey: new Uint8Array(32).fill(i & 0xff), allowedIps: [`198.19.${i >> 8}.${i & 0xff}/32`] });
+    }
+  }
+  const it = formatGetChunks({ privateKey: null, publicKey: null, listenPort: 0, fwmark: 0, peers: lazy() }, 4096);
+  const first = it.next();
+  assert.equal(first.done, false);
+  assert.ok(produced < 2000, `only the peers for the first chunk were read (${produced})`);
+  let rest = first.value as string;
+  for (const c of it) rest += c;
+  assert.equal(produced, 2000);
+  assert.equal(parseGetReply(rest).peers.length, 2000);
 });
 
 test('splitWallMs and formatErrno', () => {
