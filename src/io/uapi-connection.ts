@@ -8,7 +8,17 @@
 import type net from 'node:net';
 
 export type UapiRequest = { op: 'get' } | { op: 'set'; lines: string[] };
-export type UapiHandler = (req: UapiRequest) => Promise<string> | string;
+/** A reply: one string, or consecutive pieces (e.g. formatGetChunks) written as the socket drains. */
+export type UapiReply = string | Iterable<string>;
+export type UapiHandler = (req: UapiRequest) => Promise<UapiReply> | UapiReply;
+
+/**
+ * Replies are written at most this many characters at a time, each after the
+ * previous one left the socket buffer: a 10,000-peer get is ≈ 3 MB, and
+ * handing it to the socket whole kept a second full copy in memory until a
+ * slow reader took it.
+ */
+export const REPLY_WRITE_CHARS = 64 * 1024;
 
 export interface UapiLimits {
   /** Longest accepted line (default 4096; real lines are under 100 bytes). */
@@ -126,7 +136,7 @@ export class UapiConnection {
     this.busy = true;
     this.state = 'op';
     this.lines = [];
-    let reply: Promise<string>;
+    let reply: Promise<UapiReply>;
     try {
       reply = Promise.resolve(this.handler(req));
     } catch {
@@ -134,15 +144,58 @@ export class UapiConnection {
     }
     reply
       .then(
-        (text) => (typeof text === 'string' ? text : UNKNOWN_REPLY),
+        (r) => (typeof r === 'string' || isIterable(r) ? r : UNKNOWN_REPLY),
         () => UNKNOWN_REPLY, // never echo the error: it might quote a key
       )
-      .then((text) => {
+      .then((r) => this.writeReply(r))
+      .then(() => {
         if (this.dead) return;
-        this.sock.write(text);
         this.busy = false;
         this.sock.resume();
         this.drain();
       });
   }
+
+  /**
+   * Writes the reply in pieces of at most REPLY_WRITE_CHARS, waiting for
+   * 'drain' whenever the socket's buffer is full. A piece source that throws
+   * midway can no longer be answered cleanly: the connection is dropped
+   * (the client sees a truncated reply without errno, as for any I/O error).
+   */
+  private async writeReply(r: UapiReply): Promise<void> {
+    const pieces = typeof r === 'string' ? [r] : r;
+    try {
+      for (const piece of pieces) {
+        for (let off = 0; off < piece.length; off += REPLY_WRITE_CHARS) {
+          if (this.dead) return;
+          const part = off === 0 && piece.length <= REPLY_WRITE_CHARS ? piece : piece.slice(off, off + REPLY_WRITE_CHARS);
+          if (!this.sock.write(part, 'latin1')) await this.drained();
+        }
+      }
+    } catch {
+      this.destroy();
+    }
+  }
+
+  /** Resolves on 'drain', or when the socket goes away (then `dead` is set). */
+  private drained(): Promise<void> {
+    if (this.sock.destroyed) {
+      this.dead = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.sock.off('drain', done);
+        this.sock.off('close', done);
+        if (this.sock.destroyed) this.dead = true;
+        resolve();
+      };
+      this.sock.on('drain', done);
+      this.sock.on('close', done);
+    });
+  }
+}
+
+function isIterable(v: unknown): v is Iterable<string> {
+  return typeof v === 'object' && v !== null && typeof (v as Iterable<string>)[Symbol.iterator] === 'function';
 }

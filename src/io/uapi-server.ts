@@ -11,7 +11,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { UapiConnection, type UapiHandler, type UapiLimits } from './uapi-connection.js';
 
-export type { UapiHandler, UapiRequest } from './uapi-connection.js';
+export type { UapiHandler, UapiReply, UapiRequest } from './uapi-connection.js';
 
 export const DEFAULT_UAPI_DIR = '/var/run/wireguard';
 

@@ -198,3 +198,68 @@ test('a child serves an inherited listening fd (WG_UAPI_FD daemonize flow)', asy
   assert.equal(statSync(path).mode & 0o777, 0o600);
   assert.equal((await talk(path, 'get=1\n\n', 1)).text, `from_child=${pid}\nerrno=0\n\n`);
 });
+
+/** A get reply of `pieces` × 64 KiB lines, counting how many pieces were taken. */
+function bigReply(pieces: number, taken: { n: number }): Iterable<string> {
+  return (function* () {
+    for (let i = 0; i < pieces; i++) {
+      taken.n++;
+      yield `k${i}=${'x'.repeat(64 * 1024 - 16)}\n`;
+    }
+    yield 'errno=0\n\n';
+  })();
+}
+
+test('a reply given as pieces is pulled as the client reads (backpressure), whole and in order', async (t) => {
+  const dir = tmpDir(t);
+  const server = await UapiServer.listen('wgtest0', { dir });
+  t.after(() => server.close());
+  const taken = { n: 0 };
+  let gets = 0;
+  server.onRequest((req) => (req.op === 'get' && ++gets === 1 ? bigReply(400, taken) : 'errno=0\n\n'));
+  const c = net.connect(server.path);
+  t.after(() => c.destroy());
+  await new Promise<void>((resolve) => c.once('connect', () => resolve()));
+  c.pause(); // a reader that does not read yet
+  c.write('get=1\n\nset=1\nlisten_port=1\n\n');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(taken.n > 0 && taken.n < 200, `pieces taken while the client did not read: ${taken.n} of 400`);
+  let text = '';
+  c.setEncoding('latin1');
+  c.on('data', (d: string) => (text += d));
+  c.resume();
+  const deadline = Date.now() + 10_000;
+  while (text.split('\n\n').length - 1 < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(taken.n, 400);
+  const [first, second] = text.split('errno=0\n\n');
+  assert.equal(first!.split('\n').filter((l) => l.length > 0).length, 400);
+  assert.ok(first!.startsWith('k0=') && first!.includes('\nk399='));
+  assert.equal(second, '', 'the set reply follows the whole get reply');
+  assert.ok(text.endsWith('errno=0\n\nerrno=0\n\n'));
+});
+
+test('a long single-string reply arrives intact; a client leaving mid-reply stops the pieces', async (t) => {
+  const dir = tmpDir(t);
+  const server = await UapiServer.listen('wgtest0', { dir });
+  t.after(() => server.close());
+  const long = Array.from({ length: 30_000 }, (_, i) => `allowed_ip=198.19.${i >> 8}.${i & 0xff}/32`).join('\n') + '\nerrno=0\n\n';
+  const taken = { n: 0 };
+  server.onRequest((req) => (req.op === 'get' ? long : bigReply(2000, taken)));
+  const got = await talk(server.path, 'get=1\n\n', 1);
+  assert.equal(got.text, long);
+
+  // A client that sends a request and hangs up at once: the server stops pulling pieces.
+  await new Promise<void>((resolve) => {
+    const c = net.connect(server.path, () => {
+      c.write('set=1\nlisten_port=1\n\n');
+      setTimeout(() => {
+        c.destroy();
+        resolve();
+      }, 100);
+    });
+    c.on('error', () => {});
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(taken.n < 2000, `pieces taken after the client left: ${taken.n}`);
+  assert.equal((await talk(server.path, 'get=1\n\n', 1)).text, long, 'the server still answers');
+});
