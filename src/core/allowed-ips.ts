@@ -57,6 +57,14 @@ function readWord(buf: Uint8Array, at: number): number {
   return (buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!;
 }
 
+/** Writes a word as four big-endian bytes. */
+function putWord(buf: Uint8Array, at: number, w: number): void {
+  buf[at] = w >>> 24;
+  buf[at + 1] = (w >>> 16) & 0xff;
+  buf[at + 2] = (w >>> 8) & 0xff;
+  buf[at + 3] = w & 0xff;
+}
+
 /** Bit `pos` (0 = most significant) of the 128-bit value a0..a3. */
 function bitAt(pos: number, a0: number, a1: number, a2: number, a3: number): number {
   const k = pos >>> 5;
@@ -220,8 +228,12 @@ export class AllowedIps<P> {
     const out: AllowedIp[] = [];
     for (const n of set) {
       const bytes = new Uint8Array(n.v6 ? 16 : 4);
-      const words = [n.w0, n.w1, n.w2, n.w3];
-      for (let i = 0; i < bytes.length; i++) bytes[i] = (words[i >>> 2]! >>> (24 - 8 * (i & 3))) & 0xff;
+      putWord(bytes, 0, n.w0);
+      if (n.v6) {
+        putWord(bytes, 4, n.w1);
+        putWord(bytes, 8, n.w2);
+        putWord(bytes, 12, n.w3);
+      }
       out.push({ ip: bytes, cidr: n.cidr });
     }
     return out;

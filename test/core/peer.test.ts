@@ -115,3 +115,43 @@ test('peer status never carries secrets', () => {
   const kp = a.device.inspectPeer(b.publicKey)!.keypairs.current!;
   assert.equal(all.includes(hex(kp.sendKey)), false);
 });
+
+test('preshared keys: peers without one share nothing observable; set, clear and re-set each behave on their own', () => {
+  const { net, a, b } = nodes(77);
+  const psk = new Uint8Array(32).fill(0x33);
+  // A third peer on a that never gets a PSK: its Q must stay all zero whatever happens to b's.
+  const other = new Uint8Array(32).fill(0x42);
+  a.device.apply({ peers: [{ publicKey: other }] });
+  a.device.apply({ peers: [{ publicKey: b.publicKey, presharedKey: psk }] });
+  a.device.apply({ peers: [{ publicKey: b.publicKey, presharedKey: null }] });
+  const pb = a.device.inspectPeer(b.publicKey)!;
+  const po = a.device.inspectPeer(other)!;
+  assert.equal(pb.hasPresharedKey, false);
+  assert.ok(pb.keys.presharedKey.every((x) => x === 0));
+  assert.ok(po.keys.presharedKey.every((x) => x === 0));
+  assert.equal(a.device.snapshot().peers.find((p) => hex(p.publicKey) === hex(other))!.presharedKey, null);
+  // No PSK on either side: the handshake works; then the same PSK on both: it still works.
+  a.device.sendPacket(ipv4Packet(A_IP, B_IP, seqPayload(1)));
+  net.run(50);
+  assert.equal(b.delivered.length, 1);
+  a.device.apply({ peers: [{ publicKey: b.publicKey, presharedKey: psk }] });
+  b.device.apply({ peers: [{ publicKey: a.publicKey, presharedKey: psk }] });
+  assert.ok(po.keys.presharedKey.every((x) => x === 0), 'setting b’s PSK leaves the other peer’s Q alone');
+  assert.equal(hex(a.device.snapshot().peers.find((p) => hex(p.publicKey) === hex(b.publicKey))!.presharedKey!), hex(psk));
+});
+
+test('a configured peer that never handshakes can be stopped, re-keyed and removed (lazy per-peer state)', () => {
+  const { a, b } = nodes(78);
+  const lonely = new Uint8Array(32).fill(0x24);
+  a.device.apply({ peers: [{ publicKey: lonely, allowedIps: [{ ip: new Uint8Array([10, 9, 0, 1]), cidr: 32, add: true }] }] });
+  a.device.setUp(false);
+  a.device.setUp(true);
+  a.device.apply({ privateKey: new Uint8Array(32).fill(0x61), peers: [] }); // expires current keypairs of every peer
+  const p = a.device.inspectPeer(lonely)!;
+  assert.equal(p.keypairs.current, null);
+  assert.equal(p.handshake.state, 'none');
+  assert.equal(p.staged.length, 0);
+  a.device.apply({ peers: [{ publicKey: lonely, remove: true }] });
+  assert.equal(a.device.inspectPeer(lonely), undefined);
+  assert.ok(a.device.inspectPeer(b.publicKey));
+});
