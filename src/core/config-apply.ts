@@ -8,12 +8,12 @@
  * keepalive, replace_allowed_ips, allowed_ip ±). Emits peer.* and interface.updated.
  */
 import { clampPrivateKey, publicKeyOf } from '../crypto/keys.js';
-import { constantTimeEqual, isAllZero, toHex } from '../util/bytes.js';
+import { constantTimeEqual, isAllZero } from '../util/bytes.js';
 import { REJECT_AFTER_MESSAGES } from '../wire/constants.js';
 import type { AllowedIp, ConfigDelta, PeerDelta } from './config.js';
 import { sameEndpoint } from './endpoint.js';
 import type { InterfaceStatus } from './events.js';
-import type { Peer, PeerContext } from './peer.js';
+import { peerId, type Peer, type PeerContext } from './peer.js';
 import { sendKeepalive, sendStagedPackets } from './send.js';
 
 /** The device internals config application works on. */
@@ -93,7 +93,7 @@ export function applyDelta(host: ConfigHost, delta: ConfigDelta, now: number): s
       host.setIdentity(priv, pub);
       // wireguard-go SetPrivateKey: a peer with our own public key cannot exist.
       if (pub !== null) {
-        const self = host.peers.get(toHex(pub));
+        const self = host.peers.get(peerId(pub));
         if (self) host.removePeer(self);
       }
       for (const peer of host.peers.values()) {
@@ -126,7 +126,7 @@ export function applyDelta(host: ConfigHost, delta: ConfigDelta, now: number): s
 
 function applyPeer(host: ConfigHost, pd: PeerDelta, now: number): void {
   const ctx = host.ctx;
-  let peer = host.peers.get(toHex(pd.publicKey));
+  let peer = host.peers.get(peerId(pd.publicKey));
   if (pd.remove) {
     if (peer) host.removePeer(peer);
     return;
