@@ -155,3 +155,14 @@ test('a configured peer that never handshakes can be stopped, re-keyed and remov
   assert.equal(a.device.inspectPeer(lonely), undefined);
   assert.ok(a.device.inspectPeer(b.publicKey));
 });
+
+test('peerId is toHex of the key (the device map key), for any 32 bytes and other lengths', async () => {
+  const { peerId } = await import('../../src/core/peer.js');
+  const { toHex } = await import('../../src/util/bytes.js');
+  for (let seed = 0; seed < 64; seed++) {
+    const k = Uint8Array.from({ length: 32 }, (_, i) => (seed * 97 + i * 31 + (seed >> 2)) & 0xff);
+    assert.equal(peerId(k), toHex(k));
+  }
+  assert.equal(peerId(new Uint8Array(32).fill(255)), 'f'.repeat(64));
+  assert.equal(peerId(Uint8Array.of(1, 2)), '0102');
+});
