@@ -17,8 +17,11 @@ import {
   TRANSPORT_HEADER_SIZE,
 } from '../wire/constants.js';
 import { ReplayFilter } from './replay.js';
+import { DatagramSlab } from './datagram-slab.js';
 
 const TWO_32 = 0x1_0000_0000;
+/** Shared by every keypair: datagrams of one turn sit side by side (datagram-slab.ts). */
+const slab = new DatagramSlab();
 const REJECT_HI = Number(REJECT_AFTER_MESSAGES >> 32n);
 const REJECT_LO = Number(REJECT_AFTER_MESSAGES & 0xffff_ffffn);
 const REKEY_HI = Number(REKEY_AFTER_MESSAGES >> 32n);
@@ -102,7 +105,7 @@ export class Keypair {
   seal(p: CryptoProvider, packet: Uint8Array, mtu: number): Uint8Array | null {
     if (this.isSendExhausted) return null;
     const plen = packet.length === 0 ? 0 : paddedLength(packet.length, mtu);
-    const out = new Uint8Array(TRANSPORT_HEADER_SIZE + plen + AEAD_TAG_SIZE);
+    const out = slab.take(TRANSPORT_HEADER_SIZE + plen + AEAD_TAG_SIZE);
     const hi = this.sendHi;
     const lo = this.sendLo;
     out[0] = MESSAGE_TRANSPORT;
