@@ -26,6 +26,7 @@ import type { Tun } from '../io/tun.js';
 import { UdpBind } from '../io/udp.js';
 import { NativeUdpBind } from '../io/udp-native.js';
 import { HandshakeQueue } from './handshake-queue.js';
+import { effectsOf, warmDataPath } from './jit-warmup.js';
 import { createLogger, type Logger } from './logger.js';
 
 export interface DaemonOptions {
@@ -39,6 +40,11 @@ export interface DaemonOptions {
   readonly silenceTimeoutMs?: number;
   /** Sees each decrypted packet before the TUN; returning true consumes it (the liveness probe's replies). */
   readonly deliverFilter?: (packet: Uint8Array) => boolean;
+  /**
+   * Drive the data path in memory before carrying traffic so V8 optimises it
+   * (see jit-warmup.ts). Default on; TSWG_WARMUP=0 turns the default off.
+   */
+  readonly warmup?: boolean;
 }
 
 /** Either UDP implementation: batched native sockets, or node:dgram as the fallback. */
@@ -95,13 +101,13 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.log = opts.logger ?? createLogger('error', `(${opts.tun.name}) `);
     this.crypto =
       typeof opts.crypto === 'object' ? opts.crypto : selectProvider((opts.crypto as CryptoChoice | undefined) ?? 'auto');
-    const effects: Effects = {
-      transmit: (to, datagram) => this.transmit(to, datagram),
-      deliver: (packet) => {
+    const effects: Effects = effectsOf(
+      (to, datagram) => this.transmit(to, datagram),
+      (packet) => {
         if (!opts.deliverFilter?.(packet)) this.deliver(packet);
       },
-      emit: (ev) => this.onDeviceEvent(ev),
-    };
+      (ev) => this.onDeviceEvent(ev),
+    );
     this.device = new Device({
       crypto: this.crypto,
       clock: this.clock,
@@ -124,6 +130,13 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   static async start(opts: DaemonOptions): Promise<Daemon> {
     const d = new Daemon(opts);
     d.log.verbose(`starting with the ${d.crypto.name} crypto provider`);
+    if (opts.warmup ?? process.env.TSWG_WARMUP !== '0') {
+      // In slices between event-loop turns: start-up and the UAPI socket are not held up.
+      warmDataPath(d.crypto, d.clock, opts.random ?? systemRandom, { cancelled: () => d.closed }).then(
+        (w) => d.log.verbose(`data path warmed up in memory: ${w.delivered} packets in ${w.ms.toFixed(0)} ms`),
+        (e: unknown) => d.log.error(`data path warm-up failed: ${(e as Error).message}`),
+      );
+    }
     d.tun.onBatch((buffer, lengths, count) => {
       // One TUN batch → every packet through the core; the datagrams it
       // produces leave together when the batch's microtask flush runs.
