@@ -1,6 +1,6 @@
 /**
  * End to end in network namespaces (issue 5): iperf3 TCP throughput through
- * tswg↔tswg, tswg↔wireguard-go, wireguard-go↔wireguard-go (Debian's) and
+ * tswg↔tswg, tswg→wireguard-go, wireguard-go→tswg, wireguard-go↔wireguard-go (Debian's) and
  * tswg(noble)↔tswg(noble), run ALTERNATING (A B C D A B C D …) in one run so
  * drift on a shared box hits every pair alike; each tswg figure as a ratio to
  * wireguard-go↔wireguard-go of the same round; ping RTT added by the tunnel
@@ -31,6 +31,7 @@ interface PairSpec {
 const SPECS: Record<E2ePair, PairSpec> = {
   'tswg-tswg': { a: 'tswg', b: 'tswg' },
   'tswg-wggo': { a: 'tswg', b: 'wireguard-go' },
+  'wggo-tswg': { a: 'wireguard-go', b: 'tswg' },
   'wggo-wggo': { a: 'wireguard-go', b: 'wireguard-go' },
   'tswgnoble-tswgnoble': { a: 'tswg', b: 'tswg', crypto: 'noble' },
 };

@@ -7,7 +7,8 @@
 export const PROVIDERS = ['noble', 'node'] as const;
 
 /** End-to-end tunnel pairs, in the order one alternation round runs them. */
-export const E2E_PAIRS = ['tswg-tswg', 'tswg-wggo', 'wggo-wggo', 'tswgnoble-tswgnoble'] as const;
+/** tswg-wggo: tswg sends to wireguard-go; wggo-tswg: wireguard-go sends to tswg (iperf3 always runs A→B). */
+export const E2E_PAIRS = ['tswg-tswg', 'tswg-wggo', 'wggo-tswg', 'wggo-wggo', 'tswgnoble-tswgnoble'] as const;
 export type E2ePair = (typeof E2E_PAIRS)[number];
 
 /** The benchmark groups, in run order. */
