@@ -27,8 +27,15 @@ export function figureIds(group: Group, lookupSizes: readonly number[]): string[
       return ['io.dgram.loopback1452'];
     case 'scale':
       return [
-        ...lookupSizes.map((n) => `allowedips.v4.${n}`),
-        `allowedips.v6.${lookupSizes[lookupSizes.length - 1]}`,
+        // v4/v6.<n>: the daemon's table (host index + trie) on a 90/10 host/shorter mix;
+        // .hosts.<n>: host routes only; trie.v4.<n>: the bare trie on the same mix.
+        ...lookupSizes.flatMap((n) => [
+          `allowedips.v4.${n}`,
+          `allowedips.v4.hosts.${n}`,
+          `allowedips.v6.${n}`,
+          `allowedips.v6.hosts.${n}`,
+          `allowedips.trie.v4.${n}`,
+        ]),
         ...PROVIDERS.flatMap((p) => [`flood.${p}.responder`, `flood.${p}.responderCpu`]),
       ];
     case 'setconf':
