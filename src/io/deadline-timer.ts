@@ -1,8 +1,13 @@
 /**
  * The one timer the daemon keeps (design.md "Layers"): the sans-IO core
  * stores its timers as deadlines; this arms a single setTimeout at the
- * earliest one and calls back when it is due. Nothing polls. Re-arming to the
- * same deadline is free, so callers can re-arm after every entry point.
+ * earliest one and calls back when it is due. Nothing polls. Callers re-arm
+ * after every entry point, and most packets only push a deadline later (the
+ * keepalive and new-handshake timers of whitepaper §6.5 restart on traffic),
+ * so re-arming to the same or a later deadline keeps the armed setTimeout: it
+ * fires early, the callback finds nothing due and re-arms at the real
+ * deadline. That is one spare wake-up per deadline instead of a
+ * clearTimeout + setTimeout pair per packet batch.
  */
 export class DeadlineTimer {
   private handle: NodeJS.Timeout | null = null;
@@ -17,13 +22,18 @@ export class DeadlineTimer {
     private readonly onDue: () => void,
   ) {}
 
-  /** Arms the timer at `deadline` (monotonic ms), or disarms it when undefined. */
+  /**
+   * Arms the timer at `deadline` (monotonic ms), or disarms it when
+   * undefined. `onDue` may run before `deadline` (never after it, beyond
+   * setTimeout's own lateness) and must re-arm.
+   */
   arm(deadline: number | undefined): void {
     if (deadline === undefined) {
       this.cancel();
       return;
     }
-    if (deadline === this.armedAt && this.handle !== null) return;
+    // Same or later: the armed timer fires first and the callback re-arms.
+    if (this.handle !== null && deadline >= this.armedAt) return;
     this.cancel();
     this.armedAt = deadline;
     // setTimeout has 1 ms resolution and may fire a little early relative to
