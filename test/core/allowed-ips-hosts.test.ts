@@ -81,3 +81,51 @@ test('IndexedAllowedIps: a host route wins over a covering prefix, moves between
   assert.throws(() => t.insert(Uint8Array.of(10, 1, 2, 3), 33, 'x'), RangeError);
   assert.equal(t.lookupAddress(Uint8Array.of(10, 1, 2, 3)), 'net', 'a rejected insert leaves no host entry');
 });
+
+for (const v6 of [false, true]) {
+  test(`IndexedAllowedIps with thousands of host routes (table growth, clustered keys, removals mid-run) equals the trie (${v6 ? 'IPv6' : 'IPv4'})`, () => {
+    const rnd = new SeededRandom(v6 ? 97 : 89);
+    const oracle = new AllowedIps<number>();
+    const indexed = new IndexedAllowedIps<number>();
+    const len = v6 ? 16 : 4;
+    const addr = (k: number): Uint8Array => {
+      // Consecutive addresses, like a server handing out 198.19.x.y: neighbours in the hash.
+      const a = new Uint8Array(len);
+      a[0] = v6 ? 0x20 : 198;
+      a[len - 3] = (k >> 16) & 0xff;
+      a[len - 2] = (k >> 8) & 0xff;
+      a[len - 1] = k & 0xff;
+      return a;
+    };
+    const n = 6000;
+    for (let k = 0; k < n; k++) {
+      oracle.insert(addr(k), len * 8, k % 97);
+      indexed.insert(addr(k), len * 8, k % 97);
+    }
+    oracle.insert(addr(0), v6 ? 104 : 8, 1000); // a covering prefix: removed host routes fall back to it
+    indexed.insert(addr(0), v6 ? 104 : 8, 1000);
+    for (let round = 0; round < 3; round++) {
+      for (let j = 0; j < 1500; j++) {
+        const k = rnd.nextU32() % n;
+        const owner = k % 97;
+        assert.equal(indexed.remove(addr(k), len * 8, owner), oracle.remove(addr(k), len * 8, owner));
+      }
+      oracle.removeByPeer(round + 5);
+      indexed.removeByPeer(round + 5);
+      for (let k = 0; k < n + 50; k++) {
+        assert.equal(indexed.lookupAddress(addr(k)), oracle.lookupAddress(addr(k)), `round ${round} address ${k}`);
+      }
+      for (let j = 0; j < 700; j++) {
+        const k = rnd.nextU32() % n;
+        oracle.insert(addr(k), len * 8, 2000 + j);
+        indexed.insert(addr(k), len * 8, 2000 + j);
+      }
+      assert.equal(indexed.size, oracle.size);
+    }
+    for (let k = 0; k < n + 50; k++) assert.equal(indexed.lookupAddress(addr(k)), oracle.lookupAddress(addr(k)));
+    indexed.clear();
+    assert.equal(indexed.lookupAddress(addr(3)), undefined);
+    indexed.insert(addr(3), len * 8, 7);
+    assert.equal(indexed.lookupAddress(addr(3)), 7);
+  });
+}
