@@ -96,3 +96,23 @@ test('node provider: a rewritten private key array is not served from the KeyObj
   assert.equal(toHex(nodeProvider.x25519PublicKey(k)), rfc.dh.bobPublic);
   assert.equal(toHex(nodeProvider.x25519(k, h(rfc.dh.alicePublic))!), toHex(nobleProvider.x25519(k, h(rfc.dh.alicePublic))!));
 });
+
+test('node provider: more private keys than the KeyObject cache holds stay correct when reused (eviction re-imports)', async () => {
+  const { nodeProvider, nobleProvider } = await import('../../src/crypto/index.js');
+  const pub = h(rfc.dh.bobPublic);
+  // 200 distinct keys (the cache holds 64), used twice in order: the second pass meets only evicted entries.
+  const keys = Array.from({ length: 200 }, (_, i) => {
+    const k = h(rfc.dh.alicePrivate);
+    k[0] = i;
+    k[1] = i >> 8;
+    return k;
+  });
+  const want = keys.map((k) => toHex(nobleProvider.x25519(k, pub)!));
+  for (let pass = 0; pass < 2; pass++) {
+    keys.forEach((k, i) => assert.equal(toHex(nodeProvider.x25519(k, pub)!), want[i], `pass ${pass} key ${i}`));
+  }
+  // A key used between others stays served correctly; its bytes rewritten in place are re-imported.
+  const again = keys[5]!;
+  again[2] ^= 1;
+  assert.equal(toHex(nodeProvider.x25519(again, pub)!), toHex(nobleProvider.x25519(again, pub)!));
+});
