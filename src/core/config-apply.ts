@@ -151,8 +151,7 @@ function applyPeer(host: ConfigHost, pd: PeerDelta, now: number): void {
   let pkaTurnedOn = false;
   if (pd.persistentKeepalive !== undefined && pd.persistentKeepalive !== peer.persistentKeepalive) {
     pkaTurnedOn = peer.persistentKeepalive === 0 && pd.persistentKeepalive > 0;
-    peer.persistentKeepalive = pd.persistentKeepalive;
-    peer.timers.setPersistentKeepalive(pd.persistentKeepalive * 1000);
+    peer.setPersistentKeepalive(pd.persistentKeepalive);
     changes.push('persistentKeepalive');
   }
   if (pd.replaceAllowedIps || (pd.allowedIps !== undefined && pd.allowedIps.length > 0)) {

@@ -83,7 +83,6 @@ export class Peer {
   readonly keys: PeerKeys;
   /** Index-table slot held by the in-progress handshake (0 = none). */
   handshakeIndex = 0;
-  readonly timers: PeerTimers<Peer>;
   // Created on first use: most of a large server's peers are configured and
   // never (or not yet) handshake, and these are ≈ 600 bytes a peer together
   // (10,000 peers: ≈ 6 MB less to load, keep and garbage-collect).
@@ -92,6 +91,9 @@ export class Peer {
   private cookieGen: CookieGenerator | null = null;
   private kps: Keypairs | null = null;
   private stagedQueue: StagedQueue | null = null;
+  private peerTimers: PeerTimers<Peer> | null = null;
+  /** Started (device up) while the timers object does not exist yet; PeerTimers.running once it does. */
+  private startedLazily = false;
 
   endpoint: Endpoint | null = null;
   /** Seconds, 0 = off. */
@@ -115,7 +117,28 @@ export class Peer {
     this.publicKey = publicKey.slice();
     this.id = peerId(publicKey);
     this.keys = new PeerKeys(ctx, this.publicKey, ZERO_KEY);
-    this.timers = new PeerTimers<Peer>(this, ctx.heap, ctx.jitter);
+  }
+
+  /**
+   * The peer's timers, created on first use — a started peer that never
+   * sends, receives or handshakes has no deadline to keep (≈ 270 bytes with
+   * its seven boxed deadlines). A timers object made after start() starts
+   * running, with the configured persistent keepalive, as if made earlier.
+   */
+  get timers(): PeerTimers<Peer> {
+    let t = this.peerTimers;
+    if (t === null) {
+      t = this.peerTimers = new PeerTimers<Peer>(this, this.ctx.heap, this.ctx.jitter);
+      if (this.startedLazily) t.start();
+      t.setPersistentKeepalive(this.persistentKeepalive * 1000);
+    }
+    return t;
+  }
+
+  /** Configured persistent keepalive in seconds (0 = off); cancels a pending one when turned off. */
+  setPersistentKeepalive(seconds: number): void {
+    this.persistentKeepalive = seconds;
+    this.peerTimers?.setPersistentKeepalive(seconds * 1000);
   }
 
   /** Handshake state (whitepaper §5.4); its TAI64N and flood guards start empty, as a new one would. */
@@ -182,15 +205,21 @@ export class Peer {
 
   /** Peer start on device up (wireguard-go Peer.Start): first initiation may go at once. */
   start(now: number): void {
-    if (this.timers.running) return;
+    const t = this.peerTimers;
+    if (t === null ? this.startedLazily : t.running) return;
     this.lastSentHandshake = now - (REKEY_TIMEOUT_MS + 1000);
-    this.timers.start();
-    this.timers.setPersistentKeepalive(this.persistentKeepalive * 1000);
+    if (t === null) {
+      this.startedLazily = true;
+      return;
+    }
+    t.start();
+    t.setPersistentKeepalive(this.persistentKeepalive * 1000);
   }
 
   /** Peer stop (device down, removal): cancel timers and erase every session. */
   stop(): void {
-    this.timers.stop();
+    this.startedLazily = false;
+    this.peerTimers?.stop();
     this.zeroAndFlushAll();
     this.markDisconnected();
   }
@@ -200,7 +229,7 @@ export class Peer {
     this.kps?.clear();
     this.clearHandshake();
     this.stagedQueue?.clear();
-    this.timers.setSessionExpiry(Infinity);
+    this.peerTimers?.setSessionExpiry(Infinity);
   }
 
   /** Frees the handshake's index and wipes its ephemeral state. */
@@ -235,7 +264,7 @@ export class Peer {
   markDisconnected(): void {
     this.isConnected = false;
     this.sessionStartWallMs = 0;
-    this.timers.setSilence(Infinity);
+    this.peerTimers?.setSilence(Infinity);
   }
 
   /** Key confirmation bookkeeping + 'session.confirmed' (checklist §7.3 HandshakeComplete). */

@@ -166,3 +166,30 @@ test('peerId is toHex of the key (the device map key), for any 32 bytes and othe
   assert.equal(peerId(new Uint8Array(32).fill(255)), 'f'.repeat(64));
   assert.equal(peerId(Uint8Array.of(1, 2)), '0102');
 });
+
+test('timers made on first use behave as if made at start: retransmission, persistent keepalive on and off, down/up', () => {
+  const { net, a, b } = nodes(79);
+  // Already up and configured by nodes(); nothing has been sent yet. Lose b for a while.
+  b.online = false;
+  a.device.sendPacket(ipv4Packet(A_IP, B_IP, seqPayload(1)));
+  net.run(100);
+  assert.equal(a.sentOfType(1).length, 1, 'first initiation');
+  net.run(5_400); // REKEY_TIMEOUT (5 s) + jitter: the retransmission timer was running
+  assert.equal(a.sentOfType(1).length, 2, 'retransmitted');
+  b.online = true;
+  net.run(6_000);
+  assert.deepEqual(b.delivered.map(payloadSeq), [1]);
+
+  // Persistent keepalive turned on for a peer whose timers do not exist yet (b's view of a after down/up).
+  b.device.setUp(false);
+  b.device.setUp(true);
+  const before = b.sent.length;
+  b.device.apply({ peers: [{ publicKey: a.publicKey, persistentKeepalive: 1 }] });
+  net.run(3_500);
+  assert.ok(b.sent.length - before >= 3, `keepalives every second (${b.sent.length - before} datagrams)`);
+  b.device.apply({ peers: [{ publicKey: a.publicKey, persistentKeepalive: 0 }] });
+  net.run(200);
+  const off = b.sent.length;
+  net.run(5_000);
+  assert.equal(b.sent.length, off, 'nothing more once it is off');
+});
