@@ -27,6 +27,7 @@ import { UdpBind } from '../io/udp.js';
 import { NativeUdpBind } from '../io/udp-native.js';
 import { HandshakeQueue } from './handshake-queue.js';
 import { effectsOf, warmDataPath } from './jit-warmup.js';
+import { DropReporter, dropTotals } from './drop-report.js';
 import { createLogger, type Logger } from './logger.js';
 
 export interface DaemonOptions {
@@ -90,6 +91,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private closed = false;
   private readonly timer: DeadlineTimer;
   private readonly handshakes: HandshakeQueue;
+  private readonly dropReporter: DropReporter;
   /** Serialises link transitions and UAPI sets (both may await socket binds). */
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -119,6 +121,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.timer = new DeadlineTimer(
       () => this.clock.now(),
       () => this.run(() => this.device.tick()),
+    );
+    this.dropReporter = new DropReporter(
+      () => this.device.drops,
+      (line) => this.log.verbose(line),
     );
     this.handshakes = new HandshakeQueue(
       (data, from) => this.run(() => this.device.receiveDatagram(data, from)),
@@ -158,6 +164,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       d.enqueue(() => d.followLink(state.up));
     });
     await d.enqueue(() => d.followLink(d.tun.isUp()));
+    if (d.log.level === 'verbose' || d.log.level === 'debug') d.dropReporter.start();
     return d;
   }
 
@@ -241,6 +248,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.log.verbose(`shutting down (${reason})`);
     this.run(() => this.device.setUp(false));
     this.timer.cancel();
+    this.dropReporter.stop();
+    this.log.verbose(`packets dropped while running, by reason: ${dropTotals(this.device.drops)}`);
     this.handshakes.clear();
     this.bind?.close();
     this.bind = null;
