@@ -142,11 +142,26 @@ export function initialHash(p: CryptoProvider): Uint8Array {
   return initialH.slice();
 }
 
+// H after the pre-message for the last responder key seen: a responder
+// starts every handshake from its own static key, so this hash is the same
+// each time (public values only).
+let startFor: { p: CryptoProvider; key: Uint8Array; h: Uint8Array } | null = null;
+
 // C0, H0, then "Hi := Hash(Hi ‖ Sr_pub)" (both sides; Noise pre-message "<- s").
 function startState(p: CryptoProvider, responderStatic: Uint8Array): SymmetricState {
-  const st = new SymmetricState(p, initialChainingKey(p), initialHash(p));
-  st.mixHash(responderStatic);
-  return st;
+  if (startFor === null || startFor.p !== p || !sameKey(startFor.key, responderStatic)) {
+    const st = new SymmetricState(p, initialChainingKey(p), initialHash(p));
+    st.mixHash(responderStatic);
+    startFor = { p, key: responderStatic.slice(), h: st.h };
+    return new SymmetricState(p, st.ck, st.h.slice());
+  }
+  return new SymmetricState(p, initialChainingKey(p), startFor.h.slice());
+}
+
+function sameKey(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function ephemeralPair(p: CryptoProvider, random: Random): KeyPair {

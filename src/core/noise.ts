@@ -7,7 +7,7 @@
  * (src/core/handshake.ts). Failures (zero DH, bad tag) return null.
  */
 import type { CryptoProvider } from '../crypto/provider.js';
-import { hash, kdf2, kdf3 } from '../crypto/kdf.js';
+import { hash, kdf1, kdf2, kdf3 } from '../crypto/kdf.js';
 import { transportNonce } from '../crypto/aead-nonce.js';
 import { wipe } from '../util/bytes.js';
 
@@ -70,6 +70,22 @@ export class SymmetricState {
     wipe(this.k);
     this.ck = ck;
     this.k = k;
+    this.n = 0n;
+  }
+
+  /**
+   * MixKey for a token whose key is never used: the next token MixKeys again
+   * before any encryption (e → es in message 1; e → ee → se → psk in message
+   * 2). Only ck = HKDF(ck, ikm, 1) is computed — WireGuard's "Ci := Kdf1(Ci, …)"
+   * (whitepaper §5.4.2–§5.4.3) — and k is wiped and unset, so a misuse
+   * cannot encrypt under a stale key.
+   */
+  mixChainOnly(ikm: Uint8Array): void {
+    const ck = kdf1(this.p, this.ck, ikm);
+    wipe(this.ck);
+    wipe(this.k);
+    this.ck = ck;
+    this.k = null;
     this.n = 0n;
   }
 
@@ -180,9 +196,9 @@ export function writeMessage1(
   staticStatic: Uint8Array,
   payload: Uint8Array,
 ): IkMessage1 | null {
-  // e
+  // e (its key is replaced by es before use)
   st.mixHash(e.publicKey);
-  st.mixKey(e.publicKey);
+  st.mixChainOnly(e.publicKey);
   // es
   const es = p.x25519(e.privateKey, rs);
   if (es === null) return null;
@@ -217,9 +233,9 @@ export function readMessage1<T>(
   msg: IkMessage1,
   resolve: (remoteStatic: Uint8Array) => { staticStatic: Uint8Array; context: T } | undefined,
 ): ReadMessage1Result<T> | null {
-  // e
+  // e (its key is replaced by es before use)
   st.mixHash(msg.ephemeral);
-  st.mixKey(msg.ephemeral);
+  st.mixChainOnly(msg.ephemeral);
   // es
   const es = p.x25519(s.privateKey, msg.ephemeral);
   if (es === null) return null;
@@ -257,18 +273,18 @@ export function writeMessage2(
   psk: Uint8Array,
   payload: Uint8Array,
 ): IkMessage2 | null {
-  // e
+  // e, ee, se: each key is replaced by the next token's before use (psk sets the one used)
   st.mixHash(e.publicKey);
-  st.mixKey(e.publicKey);
+  st.mixChainOnly(e.publicKey);
   // ee
   const ee = p.x25519(e.privateKey, re);
   if (ee === null) return null;
-  st.mixKey(ee);
+  st.mixChainOnly(ee);
   wipe(ee);
   // se (initiator static, responder ephemeral)
   const se = p.x25519(e.privateKey, rs);
   if (se === null) return null;
-  st.mixKey(se);
+  st.mixChainOnly(se);
   wipe(se);
   // psk
   st.mixKeyAndHash(psk);
@@ -288,18 +304,18 @@ export function readMessage2(
   psk: Uint8Array,
   msg: IkMessage2,
 ): Uint8Array | null {
-  // e
+  // e, ee, se: each key is replaced by the next token's before use (psk sets the one used)
   st.mixHash(msg.ephemeral);
-  st.mixKey(msg.ephemeral);
+  st.mixChainOnly(msg.ephemeral);
   // ee
   const ee = p.x25519(e.privateKey, msg.ephemeral);
   if (ee === null) return null;
-  st.mixKey(ee);
+  st.mixChainOnly(ee);
   wipe(ee);
   // se
   const se = p.x25519(s.privateKey, msg.ephemeral);
   if (se === null) return null;
-  st.mixKey(se);
+  st.mixChainOnly(se);
   wipe(se);
   // psk
   st.mixKeyAndHash(psk);

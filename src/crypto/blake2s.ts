@@ -87,22 +87,6 @@ function compress(h: Uint32Array, block: Uint8Array, off: number, t: number, las
 
 const pad = new Uint8Array(64);
 
-/** Streams `data` into state h after `done` bytes, keeping the final block for finish(). */
-function absorb(h: Uint32Array, buf: Uint8Array, fill: number, done: number, data: Uint8Array): [number, number] {
-  for (let i = 0; i < data.length; ) {
-    if (fill === 64) {
-      done += 64;
-      compress(h, buf, 0, done, false);
-      fill = 0;
-    }
-    const n = Math.min(64 - fill, data.length - i);
-    buf.set(data.subarray(i, i + n), fill);
-    fill += n;
-    i += n;
-  }
-  return [fill, done];
-}
-
 /** Streaming BLAKE2s with a fixed digest length and optional key (RFC 7693 §3.3). */
 export class Blake2s {
   readonly h = new Uint32Array(8);
@@ -132,8 +116,22 @@ export class Blake2s {
     return this;
   }
 
+  /** Streams `data` in, keeping the last block for digestInto (BLAKE2 finalizes it). */
   update(data: Uint8Array): this {
-    [this.fill, this.done] = absorb(this.h, this.buf, this.fill, this.done, data);
+    const buf = this.buf;
+    let fill = this.fill;
+    for (let i = 0; i < data.length; ) {
+      if (fill === 64) {
+        this.done += 64;
+        compress(this.h, buf, 0, this.done, false);
+        fill = 0;
+      }
+      const n = Math.min(64 - fill, data.length - i);
+      for (let j = 0; j < n; j++) buf[fill + j] = data[i + j]!;
+      fill += n;
+      i += n;
+    }
+    this.fill = fill;
     return this;
   }
 
