@@ -219,15 +219,19 @@ export async function createEventPipeline(opts: EventPipelineOptions): Promise<E
 
   // Nobody reads portal events when there is no webhook endpoint, no journal
   // and no in-process subscriber (the CLI without a config file). Then the
-  // per-peer configuration facts (created, updated, handshake started,
-  // endpoint moved) of a peer the tracker does not know yet are dropped
+  // per-peer configuration facts (created, updated, removed, handshake
+  // started, endpoint moved) of a peer the tracker does not know are dropped
   // before any payload is built: a 10,000-peer `wg setconf` would otherwise
   // build, serialise and discard 10,000 create events and keep a record per
   // peer. Connection facts still reach the tracker, so connect/disconnect
   // state stays right for a subscriber that arrives later.
   const unread = (): boolean => config.endpoints.length === 0 && journal === null && !events.hasSubscribers();
   const skippable = (ev: DeviceEvent): boolean =>
-    (ev.type === 'peer.created' || ev.type === 'peer.updated' || ev.type === 'handshake.initiated' || ev.type === 'endpoint.changed') &&
+    (ev.type === 'peer.created' ||
+      ev.type === 'peer.updated' ||
+      ev.type === 'peer.removed' ||
+      ev.type === 'handshake.initiated' ||
+      ev.type === 'endpoint.changed') &&
     unread() &&
     !tracker.tracks(ev.peer);
 

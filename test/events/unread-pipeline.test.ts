@@ -56,3 +56,19 @@ test('with a subscriber from the start every create is built, in order', async (
   for (let n = 1; n <= 20; n++) p.handle(created(n, 1000 + n));
   assert.deepEqual(seen, Array.from({ length: 20 }, (_, i) => peerId(i + 1)));
 });
+
+test('no consumer: removing a tracked (connected) peer still drops it; removing an unknown one is a no-op', async (t) => {
+  const p = await createEventPipeline({ ifname: 'wg0', stateDir: null, config: defaultEventsConfig(), logger: memoryLogger() });
+  t.after(() => p.close({ shutdown: false, flushTimeoutMs: 0 }));
+  p.handle(confirmed(4, 1000, true));
+  p.handle(confirmed(5, 1000, true));
+  assert.equal(p.stats().connectedPeers, 2);
+  p.handle(removed(4, 2000));
+  p.handle(removed(99, 2000));
+  assert.equal(p.stats().connectedPeers, 1);
+  // A subscriber arriving now sees peer 5's disconnect at shutdown, and nothing about 4 or 99.
+  const seen: string[] = [];
+  p.events.on('event', (ev) => seen.push(`${ev.event}/${ev.identifier}`));
+  await p.close({ flushTimeoutMs: 0 });
+  assert.deepEqual(seen, [`disconnect/${peerId(5)}`]);
+});
