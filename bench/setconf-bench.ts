@@ -37,13 +37,14 @@ export function bigConfig(privateKey: string, listenPort: number, peers: number)
   return lines.join('\n');
 }
 
-async function oneLoad(ns: Netns, impl: Impl, peers: number, profileDir: string | null): Promise<{ seconds: number; rss: number }> {
+async function oneLoad(ns: Netns, impl: Impl, peers: number, profileDir: string | null): Promise<{ seconds: number; rss: number; idleRss: number }> {
   const env = impl === 'tswg' && profileDir !== null ? profileEnv(profileDir) : {};
   const iface = await withEnv(env, () => startInterface(ns, impl, { listenPort: 51820 }));
   try {
     const file = join(ns.lab.tmpDir, `${iface.ifname}-big.conf`);
     writeFileSync(file, bigConfig(iface.keys.privateKey, 51820, peers), { mode: 0o600 });
     cpuSeconds(iface.pid); // the daemon must be alive before we time it
+    const idleRss = rssMiB(iface.pid); // up, keyed, no peers: what the load adds is rss − idleRss
     const t0 = nowSeconds();
     await ns.run(['wg', 'setconf', iface.ifname, file], { timeoutMs: 120_000 });
     const seconds = nowSeconds() - t0;
@@ -51,7 +52,7 @@ async function oneLoad(ns: Netns, impl: Impl, peers: number, profileDir: string 
     const dump = await wg(ns, ['show', iface.ifname, 'peers']);
     const n = dump.stdout.split('\n').filter((l) => l.trim().length > 0).length;
     if (n !== peers) throw new Error(`${impl} reports ${n} peers after loading ${peers}`);
-    return { seconds, rss: rssMiB(iface.pid) };
+    return { seconds, rss: rssMiB(iface.pid), idleRss };
   } finally {
     await stopInterface(iface).catch(() => undefined);
   }
@@ -65,16 +66,19 @@ export async function runSetconfBench(results: Results, s: BenchSettings, log: (
     for (const [impl, tag] of [['tswg', 'tswg'], ['wireguard-go', 'wggo']] as const) {
       const secs: number[] = [];
       const rss: number[] = [];
+      const idle: number[] = [];
       try {
         for (let r = 0; r < reps; r++) {
           const m = await oneLoad(ns, impl, s.setconfPeers, profileDir);
-          log(`setconf ${impl}: ${s.setconfPeers} peers in ${m.seconds.toFixed(2)} s, RSS ${m.rss.toFixed(0)} MiB`);
+          log(`setconf ${impl}: ${s.setconfPeers} peers in ${m.seconds.toFixed(2)} s, RSS ${m.rss.toFixed(0)} MiB (idle before the load ${m.idleRss.toFixed(0)} MiB)`);
           secs.push(m.seconds);
           rss.push(m.rss);
+          idle.push(m.idleRss);
         }
         const note = `${s.setconfPeers} peers, fresh interface per run`;
+        const idleMedian = [...idle].sort((a, b) => a - b)[Math.floor(idle.length / 2)]!;
         results.set(`setconf.${tag}.seconds`, summarize('s', secs, note));
-        results.set(`setconf.${tag}.rssMiB`, summarize('MiB', rss, note));
+        results.set(`setconf.${tag}.rssMiB`, summarize('MiB', rss, `${note}; RSS after the load and a \`wg show peers\` (idle before it: ${idleMedian.toFixed(0)} MiB)`));
       } catch (err) {
         log(`setconf ${impl} failed: ${errorText(err)}`);
         results.set(`setconf.${tag}.seconds`, missing('unavailable', 's', `${impl}: ${errorText(err)}`));
