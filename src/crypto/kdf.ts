@@ -29,24 +29,37 @@ export function hmac(p: CryptoProvider, key: Uint8Array, data: Uint8Array): Uint
 
 const ONE = Uint8Array.of(1);
 
-// T_i = HMAC(PRK, T_{i-1} ‖ i), T_0 empty (whitepaper §5.4 "Kdf_n").
-function expand(p: CryptoProvider, key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3): Uint8Array[] {
-  // A provider's own KDF (keys the PRK's HMAC once for all outputs) wins when offered.
-  if (p.kdf !== undefined) return p.kdf(key, input, n);
-  const prk = p.hmacBlake2s(key, input);
+/**
+ * KDF_n from an HMAC function (whitepaper §5.4 "Kdf_n"): PRK = HMAC(key, input),
+ * T_i = HMAC(PRK, T_{i-1} ‖ i) with T_0 empty. The generic construction, for
+ * providers without a faster one; the PRK and scratch are wiped.
+ */
+export function kdfFromHmac(
+  hmacFn: (key: Uint8Array, data: Uint8Array) => Uint8Array,
+  key: Uint8Array,
+  input: Uint8Array,
+  n: 1 | 2 | 3,
+): Uint8Array[] {
+  const prk = hmacFn(key, input);
   const out: Uint8Array[] = [];
-  let prev = p.hmacBlake2s(prk, ONE);
+  let prev = hmacFn(prk, ONE);
   out.push(prev);
   const buf = new Uint8Array(33);
   for (let i = 2; i <= n; i++) {
     buf.set(prev, 0);
     buf[32] = i;
-    prev = p.hmacBlake2s(prk, buf);
+    prev = hmacFn(prk, buf);
     out.push(prev);
   }
   wipe(prk);
   wipe(buf);
   return out;
+}
+
+function expand(p: CryptoProvider, key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3): Uint8Array[] {
+  // A provider's own KDF (e.g. one that keys the PRK's HMAC once for all outputs) wins when offered.
+  if (p.kdf !== undefined) return p.kdf(key, input, n);
+  return kdfFromHmac((k, d) => p.hmacBlake2s(k, d), key, input, n);
 }
 
 /** KDF1(key, input) → T1. */
