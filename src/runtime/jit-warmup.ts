@@ -171,18 +171,27 @@ async function drive(initiator: Node, responder: Node, v6: boolean, rounds: numb
   // The first packet is staged, triggers the handshake and flies once it completes.
   initiator.device.sendPacket(echo(srcI, srcR));
   if (responder.count !== before + 1) throw new Error('warm-up handshake did not complete in memory');
+  // Built once and reused (sendPacket copies what it keeps): the warm-up
+  // should leave little garbage behind in a daemon that just started.
+  const pingI = echo(srcI, srcR);
+  const pingR = echo(srcR, srcI);
+  const ackR = seg(srcR, srcI, 1, 0);
+  const data = seg(srcI, srcR, 1, 1280);
+  const seqAt = v6 ? 44 : 24;
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let seq = 1;
   for (let r = 0; r < rounds && !o.cancelled(); r++) {
     if (r % o.roundsPerTurn === o.roundsPerTurn - 1) await o.yieldTurn();
     const hold = r % 8 === 7;
     if (hold) initiator.held = [];
-    initiator.device.sendPacket(echo(srcI, srcR));
-    responder.device.sendPacket(echo(srcR, srcI));
+    initiator.device.sendPacket(pingI);
+    responder.device.sendPacket(pingR);
     for (let k = 0; k < 4; k++) {
-      initiator.device.sendPacket(seg(srcI, srcR, seq, 1280));
+      dv.setUint32(seqAt, seq >>> 0);
+      initiator.device.sendPacket(data);
       seq += 1280;
     }
-    responder.device.sendPacket(seg(srcR, srcI, 1, 0));
+    responder.device.sendPacket(ackR);
     if (hold) {
       const held = initiator.held!;
       initiator.held = null;
