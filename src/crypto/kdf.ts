@@ -8,9 +8,24 @@
 import type { CryptoProvider } from './provider.js';
 import { concatBytes, wipe } from '../util/bytes.js';
 
+// The handshake hashes two short parts at a time (Hash(H ‖ x), x ≤ 48 bytes):
+// they are joined in this reused buffer rather than a fresh array per call,
+// which above 64 bytes V8 also backs off-heap (an allocation the GC tracks).
+const joinScratch = new Uint8Array(256);
+
 /** HASH(parts…) = BLAKE2s-256 of the concatenation, unkeyed. */
 export function hash(p: CryptoProvider, ...parts: Uint8Array[]): Uint8Array {
-  return p.blake2s(parts.length === 1 ? parts[0]! : concatBytes(...parts), 32);
+  if (parts.length === 1) return p.blake2s(parts[0]!, 32);
+  if (parts.length === 2 && parts[0]!.length + parts[1]!.length <= joinScratch.length) {
+    const a = parts[0]!;
+    const n = a.length + parts[1]!.length;
+    joinScratch.set(a, 0);
+    joinScratch.set(parts[1]!, a.length);
+    const out = p.blake2s(joinScratch.subarray(0, n), 32);
+    joinScratch.fill(0, 0, n); // inputs such as τ (whitepaper §5.4.3) must not linger
+    return out;
+  }
+  return p.blake2s(concatBytes(...parts), 32);
 }
 
 /**
