@@ -58,3 +58,25 @@ test('node provider KDF_n equals KDF_n built from noble HMAC; outputs are fresh 
     assert.equal(toHex(input), inputHex);
   }
 });
+
+test('node ChaCha20-Poly1305 equals noble below, at and above the short-message switch (128 bytes), with and without AAD and out', () => {
+  const key = Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + 1) & 0xff);
+  const nonce = Uint8Array.from({ length: 12 }, (_, i) => i * 3);
+  for (const n of [0, 1, 16, 63, 64, 127, 128, 129, 130, 255, 1420]) {
+    const pt = Uint8Array.from({ length: n }, (_, i) => (i * 13 + n) & 0xff);
+    for (const aad of [undefined, Uint8Array.from([1, 2, 3, 4, 5])]) {
+      const a = nodeProvider.chacha20Poly1305Seal(key, nonce, pt, aad);
+      const b = nobleProvider.chacha20Poly1305Seal(key, nonce, pt, aad);
+      assert.deepEqual(a, b, `seal n=${n}`);
+      const into = new Uint8Array(n + 16);
+      assert.deepEqual(nodeProvider.chacha20Poly1305Seal(key, nonce, pt, aad, into), b);
+      assert.deepEqual(into, b, `seal into out, n=${n}`);
+      const opened = nodeProvider.chacha20Poly1305Open(key, nonce, a, aad);
+      assert.ok(opened !== null);
+      assert.deepEqual(Uint8Array.from(opened), pt, `open n=${n}`);
+      const bad = a.slice();
+      bad[bad.length - 1]! ^= 1;
+      assert.equal(nodeProvider.chacha20Poly1305Open(key, nonce, bad, aad), null, `forged tag refused, n=${n}`);
+    }
+  }
+});
