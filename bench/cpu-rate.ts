@@ -5,7 +5,7 @@
  * process.cpuUsage) around the timed loop says what one core delivers. It
  * includes V8's helper threads (GC), so it never flatters the figure.
  */
-import { missing, nowSeconds, summarize, type Results } from './stats.js';
+import { missing, nowSeconds, summarize, timedLoop, type Results } from './stats.js';
 
 export interface DualRate {
   /** Operations per wall-clock second. */
@@ -34,21 +34,12 @@ export function timedCountBoth(count: number, work: () => void): DualRate {
  * `seconds`), returning both rates of the same timed loop.
  */
 export function rateBoth(op: (i: number) => void, seconds: number, batch = 64): DualRate {
-  let i = 0;
-  const warmEnd = nowSeconds() + Math.min(0.2, seconds / 4);
-  while (nowSeconds() < warmEnd) for (let k = 0; k < batch; k++) op(i++);
-  const c0 = cpuSeconds();
-  const start = nowSeconds();
-  const end = start + seconds;
-  let n = 0;
-  let t = start;
-  do {
-    for (let k = 0; k < batch; k++) op(i++);
-    n += batch;
-    t = nowSeconds();
-  } while (t < end);
+  let c0 = 0;
+  const r = timedLoop(op, seconds, batch, () => {
+    c0 = cpuSeconds();
+  });
   const cpu = cpuSeconds() - c0;
-  return { wall: n / (t - start), cpu: n / Math.max(cpu, 1e-6) };
+  return { wall: r.n / r.wallSeconds, cpu: r.n / Math.max(cpu, 1e-6) };
 }
 
 /**

@@ -58,14 +58,22 @@ export function nowSeconds(): number {
 }
 
 /**
- * Runs `op` repeatedly for about `seconds` (in batches, checking the clock
- * only between batches) and returns operations per second. `op` gets the
- * running iteration number. A short untimed warm-up lets the JIT settle.
+ * The timed loop behind `rate` (and cpu-rate.ts's `rateBoth`): a short
+ * untimed warm-up so the JIT settles, `atStart` right before timing begins,
+ * then `op` in batches (the clock is read only between batches) for about
+ * `seconds`. Returns how many operations ran in the timed part and its wall
+ * time. `op` gets the running iteration number.
  */
-export function rate(op: (i: number) => void, seconds: number, batch = 64): number {
+export function timedLoop(
+  op: (i: number) => void,
+  seconds: number,
+  batch = 64,
+  atStart: () => void = () => undefined,
+): { n: number; wallSeconds: number } {
   let i = 0;
   const warmEnd = nowSeconds() + Math.min(0.2, seconds / 4);
   while (nowSeconds() < warmEnd) for (let k = 0; k < batch; k++) op(i++);
+  atStart();
   const start = nowSeconds();
   const end = start + seconds;
   let n = 0;
@@ -75,7 +83,13 @@ export function rate(op: (i: number) => void, seconds: number, batch = 64): numb
     n += batch;
     t = nowSeconds();
   } while (t < end);
-  return n / (t - start);
+  return { n, wallSeconds: t - start };
+}
+
+/** Runs `op` repeatedly for about `seconds` (see timedLoop) and returns operations per second. */
+export function rate(op: (i: number) => void, seconds: number, batch = 64): number {
+  const r = timedLoop(op, seconds, batch);
+  return r.n / r.wallSeconds;
 }
 
 /** Times a fixed amount of work: returns `count / seconds`. */
