@@ -311,19 +311,10 @@ export class Peer {
     };
   }
 
-  /** UAPI get view (includes the preshared key: UAPI is root-only). */
+  /** UAPI get view (includes the preshared key: UAPI is root-only); the status object, extended in place. */
   snapshot(): PeerSnapshot {
-    return {
-      publicKey: this.publicKey.slice(),
-      hasPresharedKey: this.hasPresharedKey,
-      endpoint: this.endpoint,
-      persistentKeepalive: this.persistentKeepalive,
-      allowedIps: this.allowedIps(),
-      lastHandshakeWallMs: this.lastHandshakeWallMs,
-      sessionStartWallMs: this.sessionStartWallMs,
-      rxBytes: this.rxBytes,
-      txBytes: this.txBytes,
+    return Object.assign(this.status(), {
       presharedKey: this.hasPresharedKey ? this.keys.presharedKey.slice() : null,
-    };
+    });
   }
 }
