@@ -17,11 +17,11 @@ import {
   createInitiation,
   createResponse,
   decryptInitiation,
-  deriveSession,
   peerHandshakeKeys,
   type LocalIdentity,
   type PeerHandshakeKeys,
 } from '../src/core/handshake.js';
+import { deriveSession } from '../src/core/session-keys.js';
 import { constantTimeEqual } from '../src/util/bytes.js';
 import { systemClock, systemRandom } from '../src/io/system-ports.js';
 import { rate, type Results } from './stats.js';

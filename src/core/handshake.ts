@@ -8,7 +8,7 @@
  */
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { Random } from '../util/ports.js';
-import { hash, kdf2 } from '../crypto/kdf.js';
+import { hash } from '../crypto/kdf.js';
 import { tai64n } from '../crypto/tai64n.js';
 import { generatePrivateKey } from '../crypto/keys.js';
 import { wipe } from '../util/bytes.js';
@@ -27,6 +27,7 @@ import {
   writeHeader,
   writeU32LE,
 } from '../wire/messages.js';
+export type { SessionKeys } from './session-keys.js';
 import { SymmetricState, readMessage1, readMessage2, writeMessage1, writeMessage2, type KeyPair } from './noise.js';
 
 export interface LocalIdentity {
@@ -115,14 +116,6 @@ export interface DecryptedInitiation {
   timestamp: Uint8Array;
   chainingKey: Uint8Array;
   hash: Uint8Array;
-}
-
-export interface SessionKeys {
-  sendKey: Uint8Array;
-  receiveKey: Uint8Array;
-  isInitiator: boolean;
-  localIndex: number;
-  remoteIndex: number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -381,29 +374,4 @@ export function consumeResponse(
   hs.remoteIndex = v.senderIndex;
   hs.state = 'response-consumed';
   return true;
-}
-
-/**
- * Transport keys, whitepaper §5.4.5 / checklist §3.5:
- * "(T_send_i = T_recv_r, T_recv_i = T_send_r) := Kdf2(Ci = Cr, ε)".
- * Initiator (response-consumed): send = T1, receive = T2; responder
- * (response-created): receive = T1, send = T2. Wipes C, H and the ephemeral,
- * resets hs to none (the indices now belong to the keypair). Null in any other state.
- */
-export function deriveSession(p: CryptoProvider, hs: Handshake): SessionKeys | null {
-  let isInitiator: boolean;
-  if (hs.state === 'response-consumed') isInitiator = true;
-  else if (hs.state === 'response-created') isInitiator = false;
-  else return null;
-  if (!hs.chainingKey) return null;
-  const [t1, t2] = kdf2(p, hs.chainingKey, EMPTY);
-  const keys: SessionKeys = {
-    sendKey: isInitiator ? t1 : t2,
-    receiveKey: isInitiator ? t2 : t1,
-    isInitiator,
-    localIndex: hs.localIndex,
-    remoteIndex: hs.remoteIndex,
-  };
-  hs.clear();
-  return keys;
 }

@@ -16,7 +16,8 @@ import {
 } from '../wire/constants.js';
 import type { CookieChecker } from './cookie.js';
 import type { Endpoint } from './endpoint.js';
-import { commitInitiation, consumeResponse, decryptInitiation, deriveSession, type PeerHandshakeKeys } from './handshake.js';
+import { commitInitiation, consumeResponse, decryptInitiation, type PeerHandshakeKeys } from './handshake.js';
+import { deriveSession } from './session-keys.js';
 import { Keypair } from './keypair.js';
 import type { Peer, PeerContext } from './peer.js';
 import type { RateLimiter } from './ratelimiter.js';

@@ -8,7 +8,8 @@
  *   data:       Traversal → AnyAuthenticatedPacketSent → transmit → DataSent → keepKeyFreshSending
  */
 import { REKEY_AFTER_TIME_MS, REKEY_TIMEOUT_MS } from '../wire/constants.js';
-import { createInitiation, createResponse, deriveSession } from './handshake.js';
+import { createInitiation, createResponse } from './handshake.js';
+import { deriveSession } from './session-keys.js';
 import { Keypair } from './keypair.js';
 import type { Peer } from './peer.js';
 

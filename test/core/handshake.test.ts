@@ -19,13 +19,13 @@ import {
   createInitiation,
   createResponse,
   decryptInitiation,
-  deriveSession,
   initialChainingKey,
   initialHash,
   peerHandshakeKeys,
   type LocalIdentity,
   type PeerHandshakeKeys,
 } from '../../src/core/handshake.js';
+import { deriveSession } from '../../src/core/session-keys.js';
 import { SeededRandom } from '../helpers/seeded-random.js';
 
 const WALL = Date.UTC(2026, 0, 1, 12, 0, 0);
