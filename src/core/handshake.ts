@@ -27,7 +27,6 @@ import {
   writeHeader,
   writeU32LE,
 } from '../wire/messages.js';
-export type { SessionKeys } from './session-keys.js';
 import { SymmetricState, readMessage1, readMessage2, writeMessage1, writeMessage2, type KeyPair } from './noise.js';
 
 export interface LocalIdentity {
