@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StagedQueue } from '../../src/core/staged-queue.js';
 import { REJECT_AFTER_MESSAGES, MAX_STAGED_PACKETS } from '../../src/wire/constants.js';
-import { MemoryNet, pair, ipv4Packet, seqPayload, payloadSeq, hex, type NetNode } from '../helpers/memory-net.js';
+import { twoPairedNodes, ipv4Packet, seqPayload, payloadSeq, hex } from '../helpers/memory-net.js';
 
 test('StagedQueue: FIFO, bounded, drops the oldest when full, unshift puts back at the front', () => {
   const q = new StagedQueue(3);
@@ -27,15 +27,7 @@ test('StagedQueue: FIFO, bounded, drops the oldest when full, unshift puts back 
 const A_IP = '10.0.0.1';
 const B_IP = '10.0.0.2';
 
-function nodes(seed: number): { net: MemoryNet; a: NetNode; b: NetNode } {
-  const net = new MemoryNet(seed);
-  const a = net.addNode('a', { address: '192.0.2.1', port: 51820 });
-  const b = net.addNode('b', { address: '192.0.2.2', port: 51821 });
-  pair(a, b);
-  a.device.setUp(true);
-  b.device.setUp(true);
-  return { net, a, b };
-}
+const nodes = twoPairedNodes;
 
 test('staged packets: 128 kept (oldest dropped and counted), all flushed in order on key confirmation', () => {
   const { net, a, b } = nodes(71);

@@ -13,7 +13,7 @@ import {
   REKEY_TIMEOUT_JITTER_MAX_MS,
 } from '../../src/wire/constants.js';
 import { SeededRandom } from '../helpers/seeded-random.js';
-import { MemoryNet, pair, ipv4Packet, seqPayload, type NetNode } from '../helpers/memory-net.js';
+import { MemoryNet, pair, twoPairedNodes, ipv4Packet, seqPayload, type NetNode } from '../helpers/memory-net.js';
 
 test('DeadlineHeap matches a naive minimum under random updates and removals', () => {
   const r = new SeededRandom(5);
@@ -99,12 +99,7 @@ const A_IP = '10.0.0.1';
 const B_IP = '10.0.0.2';
 
 function connected(seed: number): { net: MemoryNet; a: NetNode; b: NetNode } {
-  const net = new MemoryNet(seed);
-  const a = net.addNode('a', { address: '192.0.2.1', port: 51820 });
-  const b = net.addNode('b', { address: '192.0.2.2', port: 51821 });
-  pair(a, b);
-  a.device.setUp(true);
-  b.device.setUp(true);
+  const { net, a, b } = twoPairedNodes(seed);
   a.device.sendPacket(ipv4Packet(A_IP, B_IP, seqPayload(0)));
   net.run(50);
   assert.equal(b.delivered.length, 1);

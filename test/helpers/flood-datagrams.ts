@@ -11,6 +11,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSocket, type Socket } from 'node:dgram';
+import { runFloodChild } from './flood-child.js';
 
 export interface DatagramFloodSpec {
   mode: 'replay' | 'garbage';
@@ -141,23 +142,4 @@ async function main(spec: DatagramFloodSpec): Promise<DatagramFloodResult> {
   return res;
 }
 
-const specPath = process.argv[2];
-if (!specPath) {
-  process.stderr.write('usage: flood-datagrams <spec.json>\n');
-  process.exit(2);
-}
-const spec = JSON.parse(readFileSync(specPath, 'utf8')) as DatagramFloodSpec;
-setTimeout(() => {
-  process.stderr.write(`flood-datagrams: timed out after ${spec.timeoutMs} ms\n`);
-  process.exit(2);
-}, spec.timeoutMs).unref();
-main(spec).then(
-  (r) => {
-    process.stdout.write(`result ${JSON.stringify(r)}\n`);
-    process.exit(0);
-  },
-  (err: Error) => {
-    process.stderr.write(`flood-datagrams: ${err.message}\n`);
-    process.exit(2);
-  },
-);
+runFloodChild<DatagramFloodSpec, Awaited<ReturnType<typeof main>>>('flood-datagrams', main);

@@ -12,8 +12,8 @@
 // Bounded by durationMs (sending) and timeoutMs (hard exit); a line "stop"
 // on stdin ends the sending early. Prints "first-cookie <ms>" once, then
 // "result <json>" and exits.
-import { readFileSync } from 'node:fs';
 import { createSocket, type Socket } from 'node:dgram';
+import { runFloodChild } from './flood-child.js';
 import { selectProvider } from '../../src/crypto/select.js';
 import { publicKeyOf } from '../../src/crypto/keys.js';
 import { MESSAGE_COOKIE_REPLY, MESSAGE_RESPONSE } from '../../src/wire/constants.js';
@@ -266,23 +266,4 @@ async function startProbe(forge: InitiationForge, spec: HandshakeFloodSpec, star
   };
 }
 
-const specPath = process.argv[2];
-if (!specPath) {
-  process.stderr.write('usage: flood-handshake <spec.json>\n');
-  process.exit(2);
-}
-const spec = JSON.parse(readFileSync(specPath, 'utf8')) as HandshakeFloodSpec;
-setTimeout(() => {
-  process.stderr.write(`flood-handshake: timed out after ${spec.timeoutMs} ms\n`);
-  process.exit(2);
-}, spec.timeoutMs).unref();
-main(spec).then(
-  (r) => {
-    process.stdout.write(`result ${JSON.stringify(r)}\n`);
-    process.exit(0);
-  },
-  (err: Error) => {
-    process.stderr.write(`flood-handshake: ${err.message}\n`);
-    process.exit(2);
-  },
-);
+runFloodChild<HandshakeFloodSpec, Awaited<ReturnType<typeof main>>>('flood-handshake', main);

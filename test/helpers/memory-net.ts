@@ -223,6 +223,17 @@ export function pair(
   if (e1 || e2) throw new Error(e1 ?? e2 ?? '');
 }
 
+/** Two nodes a (192.0.2.1:51820) and b (192.0.2.2:51821) paired with the default tunnel addresses, both up; nothing sent yet. */
+export function twoPairedNodes(seed: number): { net: MemoryNet; a: NetNode; b: NetNode } {
+  const net = new MemoryNet(seed);
+  const a = net.addNode('a', { address: '192.0.2.1', port: 51820 });
+  const b = net.addNode('b', { address: '192.0.2.2', port: 51821 });
+  pair(a, b);
+  a.device.setUp(true);
+  b.device.setUp(true);
+  return { net, a, b };
+}
+
 export function ipv4(text: string): Uint8Array {
   return Uint8Array.from(text.split('.').map(Number));
 }
