@@ -1,7 +1,9 @@
 /**
  * ChaCha20-Poly1305 (RFC 8439 §2.8) for the pure-TypeScript provider, with
  * a faster Poly1305 (§2.5) than @noble/ciphers' (which is about three
- * quarters of its AEAD cost, issue 5). ChaCha20 itself is noble's.
+ * quarters of its AEAD cost, issue 5). ChaCha20 is ours (chacha20.ts) for
+ * the one-time key and short messages, where noble's per-call setup was the
+ * larger cost, and noble's for longer ones.
  *
  * Poly1305 here keeps the accumulator in six 22-bit limbs held in doubles:
  * a limb product is < 2^46 and a reduced column sum (2^132 ≡ 20 mod
@@ -11,6 +13,18 @@
  * construction feeds it (§2.8: aad ‖ pad ‖ ciphertext ‖ pad ‖ lengths).
  */
 import { chacha20 } from '@noble/ciphers/chacha.js';
+import { chacha20PolyKey, chacha20Xor } from './chacha20.js';
+
+// Up to this many bytes the stream runs on chacha20.ts (≤ 4 blocks: every
+// handshake field, keepalives, pings, TCP ACKs); beyond, noble's chacha20
+// amortizes its setup and XORs whole words.
+const SHORT_STREAM = 256;
+
+/** RFC 8439 §2.4 from block `counter` on, through whichever ChaCha20 suits the length. */
+function stream(key: Uint8Array, nonce: Uint8Array, src: Uint8Array, dst: Uint8Array, n: number): void {
+  if (n <= SHORT_STREAM) chacha20Xor(key, nonce, 1, src, dst, n);
+  else chacha20(key, nonce, src.subarray(0, n), dst.subarray(0, n), 1);
+}
 
 const M22 = 0x3fffff;
 const B22 = 4194304; // 2^22
@@ -159,7 +173,6 @@ function putLe32(b: Uint8Array, o: number, v: number): void {
 // Per-module scratch: the data path is single-threaded and these never escape.
 const mac = new Poly1305();
 const polyKey = new Uint8Array(32);
-const ZERO32 = new Uint8Array(32);
 const lengths = new Uint8Array(16);
 const tagBuf = new Uint8Array(16);
 const EMPTY = new Uint8Array(0);
@@ -178,7 +191,7 @@ function setLen(o: number, n: number): void {
 
 /** Tag over aad and ct (RFC 8439 §2.8) into tagBuf, with the one-time key from block 0. */
 function tag(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array, ctOff: number, ctLen: number): Uint8Array {
-  chacha20(key, nonce, ZERO32, polyKey, 0);
+  chacha20PolyKey(key, nonce, polyKey);
   mac.init(polyKey);
   if (aad.length > 0) mac.update(aad, 0, aad.length);
   mac.update(ct, ctOff, ctLen);
@@ -194,7 +207,7 @@ function tag(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array
 export function aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array = EMPTY, out?: Uint8Array): Uint8Array {
   const n = plaintext.length;
   const dst = out ?? new Uint8Array(n + 16);
-  if (n > 0) chacha20(key, nonce, plaintext, dst.subarray(0, n), 1);
+  if (n > 0) stream(key, nonce, plaintext, dst, n);
   dst.set(tag(key, nonce, aad, dst, 0, n), n);
   return dst;
 }
@@ -208,6 +221,6 @@ export function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array,
   for (let i = 0; i < 16; i++) diff |= t[i]! ^ sealed[n + i]!; // constant time
   if (diff !== 0) return null;
   const dst = out ?? new Uint8Array(n);
-  if (n > 0) chacha20(key, nonce, sealed.subarray(0, n), dst, 1);
+  if (n > 0) stream(key, nonce, sealed, dst, n);
   return dst;
 }
