@@ -8,7 +8,7 @@
  */
 
 // RFC 7693 §2.6 IV (= SHA-256's) and §2.7 SIGMA permutations.
-const IV = Uint32Array.of(
+export const IV = Uint32Array.of(
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 );
 const SIGMA = Uint8Array.of(
@@ -33,18 +33,11 @@ const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 const scratchWords = new Uint32Array(16);
 
 /**
- * F(h, m, t, f) (RFC 7693 §3.2) on the 64-byte `block` (whose 4-byte-aligned
- * word view is `words`); `t` is the byte counter after this block (inputs
- * here are far below 2^32 bytes).
+ * F(h, m, t, f) (RFC 7693 §3.2) on the 16 message words `m`; `t` is the
+ * byte counter after this block (inputs here are far below 2^32 bytes).
+ * Exported for blake2s-kdf.ts, which keeps HMAC's inner digests as words.
  */
-function compress(h: Uint32Array, block: Uint8Array, words: Uint32Array, t: number, last: boolean): void {
-  let m = words;
-  if (!LITTLE_ENDIAN) {
-    m = scratchWords;
-    for (let i = 0, off = 0; i < 16; i++, off += 4) {
-      m[i] = block[off]! | (block[off + 1]! << 8) | (block[off + 2]! << 16) | (block[off + 3]! << 24);
-    }
-  }
+export function compress(h: Uint32Array, m: Uint32Array, t: number, last: boolean): void {
   let v0 = h[0]!, v1 = h[1]!, v2 = h[2]!, v3 = h[3]!, v4 = h[4]!, v5 = h[5]!, v6 = h[6]!, v7 = h[7]!;
   let v8 = IV[0]!, v9 = IV[1]!, v10 = IV[2]!, v11 = IV[3]!;
   let v12 = IV[4]! ^ t, v13 = IV[5]!, v14 = last ? ~IV[6]! : IV[6]!, v15 = IV[7]!;
@@ -92,7 +85,19 @@ function compress(h: Uint32Array, block: Uint8Array, words: Uint32Array, t: numb
   }
   h[0] ^= v0 ^ v8; h[1] ^= v1 ^ v9; h[2] ^= v2 ^ v10; h[3] ^= v3 ^ v11;
   h[4] ^= v4 ^ v12; h[5] ^= v5 ^ v13; h[6] ^= v6 ^ v14; h[7] ^= v7 ^ v15;
-  if (m === scratchWords) m.fill(0); // the block itself is wiped by its owner
+}
+
+/** The words of a buffered block: its own view on little-endian hosts, a wiped-after-use copy on big-endian ones. */
+function compressBlock(h: Uint32Array, block: Uint8Array, words: Uint32Array, t: number, last: boolean): void {
+  if (LITTLE_ENDIAN) {
+    compress(h, words, t, last);
+    return;
+  }
+  for (let i = 0, off = 0; i < 16; i++, off += 4) {
+    scratchWords[i] = block[off]! | (block[off + 1]! << 8) | (block[off + 2]! << 16) | (block[off + 3]! << 24);
+  }
+  compress(h, scratchWords, t, last);
+  scratchWords.fill(0); // the block itself is wiped by its owner
 }
 
 const pad = new Uint8Array(64);
@@ -134,7 +139,7 @@ export class Blake2s {
     for (let i = 0; i < data.length; ) {
       if (fill === 64) {
         this.done += 64;
-        compress(this.h, buf, this.words, this.done, false);
+        compressBlock(this.h, buf, this.words, this.done, false);
         fill = 0;
       }
       const n = Math.min(64 - fill, data.length - i);
@@ -154,7 +159,7 @@ export class Blake2s {
   chainAfterFirstBlock(): Uint32Array {
     if (this.fill !== 64 || this.done !== 0) throw new RangeError('needs exactly one buffered block');
     this.done = 64;
-    compress(this.h, this.buf, this.words, 64, false);
+    compressBlock(this.h, this.buf, this.words, 64, false);
     this.fill = 0;
     this.buf.fill(0);
     return this.h;
@@ -171,7 +176,7 @@ export class Blake2s {
   /** Writes the digest into `out` (outLen bytes) and wipes the buffered input. */
   digestInto(out: Uint8Array): Uint8Array {
     this.buf.fill(0, this.fill);
-    compress(this.h, this.buf, this.words, this.done + this.fill, true);
+    compressBlock(this.h, this.buf, this.words, this.done + this.fill, true);
     for (let i = 0; i < this.outLen; i++) out[i] = this.h[i >> 2]! >>> (8 * (i & 3));
     this.buf.fill(0);
     return out;

@@ -15,7 +15,8 @@ import {
 import type { CryptoProvider } from './provider.js';
 import { checkBlake2sParams, requireLength } from './checks.js';
 import { nobleProvider } from './noble.js';
-import { blake2s as fastBlake2s, hmacBlake2s as fastHmacBlake2s, kdf as fastKdf } from './blake2s.js';
+import { blake2s as fastBlake2s, hmacBlake2s as fastHmacBlake2s } from './blake2s.js';
+import { kdf as fastKdf } from './blake2s-kdf.js';
 import { nodeX25519, nodeX25519PublicKey } from './node-x25519.js';
 import { aeadOpen, aeadSeal } from './poly1305-aead.js';
 
