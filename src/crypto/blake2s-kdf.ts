@@ -6,9 +6,11 @@
  * little-endian (RFC 7693 §3.3), which is exactly how the next compression
  * reads them back as message words, so PRK and T_i never leave word form:
  * no byte copies, no streaming bookkeeping, no per-call objects. Other
- * shapes go to blake2s.ts's general HMAC. Scratch is module-level and wiped.
+ * shapes go to blake2s.ts's general HMAC. HASH(a ‖ b) of up to two blocks
+ * (Hash(H ‖ x), whitepaper §5.4.2) runs the same way. Scratch is
+ * module-level and wiped.
  */
-import { IV, compress, kdf as generalKdf } from './blake2s.js';
+import { IV, blake2s as generalBlake2s, compress, kdf as generalKdf } from './blake2s.js';
 
 const IPAD = 0x36363636;
 const OPAD = 0x5c5c5c5c;
@@ -58,14 +60,60 @@ function mac(len: number, out: Uint32Array): void {
   compress(out, m, 96, true);
 }
 
-function loadBytes(dst: Uint32Array, src: Uint8Array, len: number): void {
-  dst.fill(0);
-  for (let i = 0; i < len; i++) dst[i >> 2]! |= src[i]! << ((i & 3) << 3);
+/** dst = the little-endian words of src[off, off + len) (len ≤ 64), zero-padded to a block. */
+function loadBytes(dst: Uint32Array, src: Uint8Array, off: number, len: number): void {
+  const full = len >> 2;
+  let i = 0;
+  for (let o = off; i < full; i++, o += 4) dst[i] = src[o]! | (src[o + 1]! << 8) | (src[o + 2]! << 16) | (src[o + 3]! << 24);
+  if (i < 16) dst.fill(0, i);
+  for (let b = full << 2; b < len; b++) dst[b >> 2]! |= src[off + b]! << ((b & 3) << 3);
 }
 
 function toBytes(w: Uint32Array): Uint8Array {
   const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = w[i >> 2]! >>> ((i & 3) << 3);
+  for (let i = 0, o = 0; i < 8; i++, o += 4) {
+    const x = w[i]!;
+    out[o] = x;
+    out[o + 1] = x >>> 8;
+    out[o + 2] = x >>> 16;
+    out[o + 3] = x >>> 24;
+  }
+  return out;
+}
+
+const joined = new Uint8Array(128);
+
+/**
+ * HASH(a ‖ b) = BLAKE2s-256 (whitepaper §5.4) for a joint length of at most
+ * two blocks — the handshake's Hash(H ‖ x) and Hash(label ‖ key) — straight
+ * on words, without the streaming object's bookkeeping. Longer inputs go to
+ * the general blake2s. The joined bytes and block are wiped.
+ */
+export function hashPair(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const n = a.length + b.length;
+  if (n > 128) {
+    const all = new Uint8Array(n);
+    all.set(a);
+    all.set(b, a.length);
+    const out = generalBlake2s(all, 32);
+    all.fill(0);
+    return out;
+  }
+  joined.set(a);
+  joined.set(b, a.length);
+  start(t);
+  if (n > 64) {
+    loadBytes(m, joined, 0, 64);
+    compress(t, m, 64, false);
+    loadBytes(m, joined, 64, n - 64);
+  } else {
+    loadBytes(m, joined, 0, n);
+  }
+  compress(t, m, n, true);
+  const out = toBytes(t);
+  joined.fill(0, 0, n);
+  m.fill(0);
+  t.fill(0);
   return out;
 }
 
@@ -76,7 +124,7 @@ function toBytes(w: Uint32Array): Uint8Array {
  */
 export function kdf(key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3): Uint8Array[] {
   if (key.length !== 32 || input.length > 64) return generalKdf(key, input, n);
-  loadBytes(keyW, key, 32);
+  loadBytes(keyW, key, 0, 32);
   // Extract. With an empty input the K ⊕ ipad block is itself the final block.
   if (input.length === 0) {
     padBlock(IPAD);
@@ -90,7 +138,7 @@ export function kdf(key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3): Uint8Arra
     compress(keyW, m, 96, true);
   } else {
     keyPads();
-    loadBytes(m, input, input.length);
+    loadBytes(m, input, 0, input.length);
     mac(input.length, keyW);
   }
   // Expand under PRK (now in keyW).

@@ -16,6 +16,7 @@ const joinScratch = new Uint8Array(256);
 /** HASH(parts…) = BLAKE2s-256 of the concatenation, unkeyed. */
 export function hash(p: CryptoProvider, ...parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return p.blake2s(parts[0]!, 32);
+  if (parts.length === 2 && p.hashPair !== undefined) return p.hashPair(parts[0]!, parts[1]!);
   if (parts.length === 2 && parts[0]!.length + parts[1]!.length <= joinScratch.length) {
     const a = parts[0]!;
     const n = a.length + parts[1]!.length;

@@ -64,6 +64,16 @@ export const nobleProvider: CryptoProvider = {
     return kdfFromHmac(nobleHmac, key, input, n);
   },
 
+  // Declared for the same reason as kdf (same shape as the node provider): noble's BLAKE2s of the join.
+  hashPair(a: Uint8Array, b: Uint8Array): Uint8Array {
+    const all = new Uint8Array(a.length + b.length);
+    all.set(a);
+    all.set(b, a.length);
+    const out = blake2s(all, { dkLen: 32 });
+    all.fill(0); // inputs such as τ (whitepaper §5.4.3) must not linger
+    return out;
+  },
+
   chacha20Poly1305Seal(key, nonce, plaintext, aad, out) {
     requireLength(key, 32, 'ChaCha20-Poly1305 key');
     requireLength(nonce, 12, 'ChaCha20-Poly1305 nonce');

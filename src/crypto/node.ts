@@ -16,7 +16,7 @@ import type { CryptoProvider } from './provider.js';
 import { checkBlake2sParams, requireLength } from './checks.js';
 import { nobleProvider } from './noble.js';
 import { blake2s as fastBlake2s, hmacBlake2s as fastHmacBlake2s } from './blake2s.js';
-import { kdf as fastKdf } from './blake2s-kdf.js';
+import { hashPair, kdf as fastKdf } from './blake2s-kdf.js';
 import { nodeX25519, nodeX25519PublicKey } from './node-x25519.js';
 import { aeadOpen, aeadSeal } from './poly1305-aead.js';
 
@@ -105,6 +105,8 @@ export const nodeProvider: CryptoProvider = {
     return data.length <= SHORT_HASH ? fastHmacBlake2s(key, data) : view(createHmac('blake2s256', key).update(data).digest());
   },
   kdf: fastKdf,
+  // Hash(H ‖ x) on words: ≤ 2 blocks, no join buffer or streaming object.
+  hashPair,
   chacha20Poly1305Seal: seal,
   chacha20Poly1305Open: open,
   // OpenSSL has no XChaCha20 (draft-irtf-cfrg-xchacha); cookie replies are rare, so noble does them.

@@ -47,6 +47,13 @@ export interface CryptoProvider {
   kdf?(key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3): Uint8Array[];
 
   /**
+   * Optional HASH(a ‖ b) = BLAKE2s-256 of the concatenation (whitepaper §5.4,
+   * the handshake's Hash(H ‖ x)), for providers that can skip the join;
+   * without it, kdf.ts joins the parts and calls blake2s. Same bytes either way.
+   */
+  hashPair?(a: Uint8Array, b: Uint8Array): Uint8Array;
+
+  /**
    * ChaCha20-Poly1305 AEAD (RFC 8439 §2.8) with a 12-byte nonce.
    * Returns ciphertext ‖ 16-byte tag (plaintext.length + 16 bytes).
    * `out`, when given, must be exactly plaintext.length + 16 bytes and must not

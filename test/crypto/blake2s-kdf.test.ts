@@ -51,3 +51,21 @@ test('outputs are fresh arrays and the inputs are not modified', () => {
   assert.deepEqual(input, new Uint8Array(32).fill(9));
   assert.deepEqual(kdf(key, input, 2), [a, b]);
 });
+
+test('hashPair(a, b) = BLAKE2s-256(a ‖ b) on both providers, for every split of 0..140 bytes', async () => {
+  const { hashPair } = await import('../../src/crypto/blake2s-kdf.js');
+  const { nodeProvider } = await import('../../src/crypto/node.js');
+  const rnd = new SeededRandom(22);
+  for (let n = 0; n <= 140; n++) {
+    const all = rnd.fill(new Uint8Array(n));
+    const want = toHex(nobleProvider.blake2s(all, 32));
+    for (const cut of new Set([0, 1, Math.floor(n / 2), 32, n - 1, n].filter((c) => c >= 0 && c <= n))) {
+      const a = all.slice(0, cut);
+      const b = all.slice(cut);
+      assert.equal(toHex(hashPair(a, b)), want, `n ${n} cut ${cut}`);
+      assert.equal(toHex(nodeProvider.hashPair!(a, b)), want);
+      assert.equal(toHex(nobleProvider.hashPair!(a, b)), want);
+      assert.deepEqual([...a, ...b], [...all], 'inputs untouched');
+    }
+  }
+});
