@@ -132,32 +132,56 @@ function privateKeyObject(priv: Uint8Array): KeyObject {
 }
 
 /**
- * Public KeyObjects by value: a responder uses the initiator's ephemeral
- * twice (es, ee) and each peer's static in every handshake with it. Public
- * values are not secret. A direct-mapped table indexed by bits of the key
- * (no base64 string per lookup); a hit must match all 32 bytes, and a new key
- * replaces whatever shares its slot (chosen ephemerals can force that, as a
- * stream of fresh ones evicts from any bounded cache). The bounded Map it
- * replaces evicted with keys().next(), which walks the deleted entries
- * piled up at the front: ≈ 5 µs per fresh ephemeral in profiles.
+ * Public KeyObjects by value. A responder uses each initiator ephemeral
+ * twice in a row (es, ee) and never again, and each peer's static in every
+ * handshake with it; public values are not secret. A key seen for the first
+ * time goes to a small ring (enough for the es → ee reuse), so ephemerals die
+ * young instead of surviving scavenges in a big cache and piling up as
+ * old-generation garbage with native handles; a key that misses again while
+ * its fingerprint is still recorded for its slot (a returning static) goes
+ * to a direct-mapped table indexed by bits of the key. Hits must match all
+ * 32 bytes; a colliding key just replaces the slot (chosen ephemerals can
+ * force that, as a stream of fresh ones evicts from any bounded cache). No
+ * base64 string per lookup, and no Map: the bounded Map this replaces
+ * evicted with keys().next(), which walks the deleted entries piled at its
+ * front (≈ 5 µs per fresh ephemeral in profiles).
  */
 const PUBLIC_SLOTS = 4096; // a power of two
 const pubKeys: (KeyObject | null)[] = new Array<KeyObject | null>(PUBLIC_SLOTS).fill(null);
 /** Slot i's key bytes are pubCopies[32i, 32i + 32). */
 const pubCopies = new Uint8Array(PUBLIC_SLOTS * 32);
+/** Per slot, the fingerprint of the last key that missed there (0 = none). */
+const seen = new Int32Array(PUBLIC_SLOTS);
+const RECENT = 8; // a power of two
+const recentKeys: (KeyObject | null)[] = new Array<KeyObject | null>(RECENT).fill(null);
+const recentCopies = new Uint8Array(RECENT * 32);
+let recentNext = 0;
+
+function sameAt(copies: Uint8Array, o: number, pub: Uint8Array): boolean {
+  let d = 0;
+  for (let i = 0; i < 32; i++) d |= copies[o + i]! ^ pub[i]!;
+  return d === 0;
+}
 
 function publicKeyObject(pub: Uint8Array): KeyObject {
   const slot = (pub[0]! | (pub[1]! << 8) | (pub[17]! << 16)) & (PUBLIC_SLOTS - 1);
-  const o = slot * 32;
   const cached = pubKeys[slot];
-  if (cached !== null) {
-    let d = 0;
-    for (let i = 0; i < 32; i++) d |= pubCopies[o + i]! ^ pub[i]!;
-    if (d === 0) return cached!;
+  if (cached !== null && sameAt(pubCopies, slot * 32, pub)) return cached!;
+  for (let r = 0; r < RECENT; r++) {
+    const k = recentKeys[r];
+    if (k !== null && sameAt(recentCopies, r * 32, pub)) return k!;
   }
   const key = importPublic(pub, b64url(pub));
-  pubKeys[slot] = key;
-  pubCopies.set(pub, o);
+  const fp = (pub[4]! | (pub[5]! << 8) | (pub[6]! << 16) | (pub[7]! << 24) | 1) | 0;
+  if (seen[slot] === fp) {
+    pubKeys[slot] = key;
+    pubCopies.set(pub, slot * 32);
+  } else {
+    seen[slot] = fp;
+    recentKeys[recentNext] = key;
+    recentCopies.set(pub, recentNext * 32);
+    recentNext = (recentNext + 1) & (RECENT - 1);
+  }
   return key;
 }
 

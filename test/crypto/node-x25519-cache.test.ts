@@ -1,4 +1,5 @@
-// The node provider's public KeyObject table (src/crypto/node-x25519.ts):
+// The node provider's public KeyObject cache (src/crypto/node-x25519.ts: a ring for
+// first-seen keys, a direct-mapped table for returning ones):
 // keys that share a slot (same bytes 0, 1 and 17) and more keys than the
 // table holds still give exactly noble's X25519 results, in any order of
 // reuse; a rewritten public array is looked up by its new value.
@@ -51,4 +52,13 @@ test('a public key array rewritten in place is looked up by its new bytes', () =
   const [ours, want] = dhBoth(pub);
   assert.equal(ours, want);
   assert.notEqual(ours, first);
+});
+
+test('a returning key (first seen, pushed out of the ring, seen again) keeps giving the right result', () => {
+  const returning = Array.from({ length: 3 }, () => rnd.fill(new Uint8Array(32)));
+  const want = returning.map((p) => dhBoth(p)[1]);
+  for (let round = 0; round < 4; round++) {
+    for (let k = 0; k < 20; k++) nodeProvider.x25519(priv, rnd.fill(new Uint8Array(32))); // fresh ephemerals
+    returning.forEach((p, i) => assert.equal(toHex(nodeProvider.x25519(priv, p)!), want[i], `round ${round} key ${i}`));
+  }
 });
