@@ -9,6 +9,7 @@
  * segment was already authenticated by the AEAD. Anything else is written
  * as it came, with an empty header. Pure: it only plans the writes.
  */
+import { objectArray } from '../util/object-array.js';
 import { foldSum, pseudoHeaderSum, putU16, setIpv4HeaderChecksum } from './checksum.js';
 import { IPPROTO_TCP, TCP_ACK, TCP_PSH, tcpLayout, type TcpLayout } from './tcp-segment.js';
 import {
@@ -30,7 +31,7 @@ const MAX_IP_LEN = 0xffff;
 export class TunWriteBatch {
   hdrs: Uint8Array;
   counts: Uint32Array;
-  readonly parts: Uint8Array[] = [];
+  readonly parts = objectArray<Uint8Array>();
   n = 0;
   private readonly h: VnetHdr = { flags: 0, gsoType: 0, hdrLen: 0, gsoSize: 0, csumStart: 0, csumOffset: 0 };
 
