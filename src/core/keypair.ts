@@ -153,6 +153,27 @@ export class Keypair {
   }
 }
 
+/**
+ * Settles Keypair's field layout once, at load. V8 stores a numeric field as
+ * a small integer until a value outside ±2^30 arrives, then changes the
+ * class's layout and throws away code optimised for the old one. Session
+ * indices are random u32s and wipe()/ExpireCurrentKeypairs park the send
+ * counter at REJECT_AFTER_MESSAGES (2^64 − 2^13 − 1, halves ≈ 2^32), so
+ * that change came at the first wipe — the end of the data-path warm-up
+ * (runtime/jit-warmup.ts) — and cost a deoptimisation of the whole data
+ * path at the first real packet (--trace-deopt: "wrong map" in seal/open).
+ * One throw-away keypair with such values fixes the layout before any
+ * code is optimised. Its keys are fresh zero arrays, wiped again.
+ */
+function settleLayout(): void {
+  const kp = new Keypair(
+    { sendKey: new Uint8Array(32), receiveKey: new Uint8Array(32), isInitiator: false, localIndex: 0xffff_ffff, remoteIndex: 0xffff_ffff },
+    0.5,
+  );
+  kp.wipe();
+}
+settleLayout();
+
 /** The 64-bit counter of a transport datagram as a bigint (for the replay filter). */
 export function transportCounter(datagram: Uint8Array): bigint {
   const lo = readU32(datagram, 8);
