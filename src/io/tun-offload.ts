@@ -38,7 +38,14 @@ export class TunOffload {
   private readonly sizes: number[] = [];
   private readonly outLens: number[] = [];
   private lengths = new Uint32Array(256);
-  private readonly batch = new TunWriteBatch();
+  /**
+   * Made at the first write, not with the TUN: the daemon's data-path
+   * warm-up (runtime/jit-warmup.ts) runs between the two, and V8 fixes the
+   * class's field layout during it. An instance made earlier keeps a stale
+   * layout, which optimised code rejects (a deoptimisation at the first
+   * real packet, seen with --trace-deopt).
+   */
+  private batch: TunWriteBatch | null = null;
 
   constructor(
     private readonly native: NativeAddon,
@@ -120,7 +127,7 @@ export class TunOffload {
    * each write it refused; never blocks.
    */
   write(packets: readonly Uint8Array[], refused: (errno: number, packets: number) => void): number {
-    const b = this.batch;
+    const b = (this.batch ??= new TunWriteBatch());
     b.reset();
     b.coalesce(packets);
     let written = 0;
