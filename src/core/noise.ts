@@ -7,12 +7,14 @@
  * (src/core/handshake.ts). Failures (zero DH, bad tag) return null.
  */
 import type { CryptoProvider } from '../crypto/provider.js';
-import { hash, kdf1, kdf2, kdf3 } from '../crypto/kdf.js';
+import { hash, hashInto, kdf2, kdfInto } from '../crypto/kdf.js';
 import { transportNonce } from '../crypto/aead-nonce.js';
 import { wipe } from '../util/bytes.js';
 
 const EMPTY = new Uint8Array(0);
 const ZERO_NONCE = new Uint8Array(12);
+// τ of the psk token (Noise §9 MixKeyAndHash temp_h): hashed into h at once, then wiped.
+const tempH = new Uint8Array(32);
 
 export interface KeyPair {
   privateKey: Uint8Array;
@@ -58,18 +60,20 @@ export class SymmetricState {
     return c;
   }
 
+  // The updates below overwrite ck, h and k in place (KDF/HASH into the
+  // existing arrays): the state owns them (constructors get fresh or sliced
+  // arrays, clone() slices), the old value is thereby wiped, and a responder
+  // handshake allocates ≈ 15 fewer typed arrays (≈ 250 bytes of heap each).
+
   /** h = HASH(h ‖ data). */
   mixHash(data: Uint8Array): void {
-    this.h = hash(this.p, this.h, data);
+    hashInto(this.p, this.h, data, this.h);
   }
 
   /** (ck, k) = HKDF(ck, ikm, 2); n = 0. */
   mixKey(ikm: Uint8Array): void {
-    const [ck, k] = kdf2(this.p, this.ck, ikm);
-    wipe(this.ck);
-    wipe(this.k);
-    this.ck = ck;
-    this.k = k;
+    this.k ??= new Uint8Array(32);
+    kdfInto(this.p, this.ck, ikm, [this.ck, this.k]);
     this.n = 0n;
   }
 
@@ -81,22 +85,18 @@ export class SymmetricState {
    * cannot encrypt under a stale key.
    */
   mixChainOnly(ikm: Uint8Array): void {
-    const ck = kdf1(this.p, this.ck, ikm);
-    wipe(this.ck);
+    kdfInto(this.p, this.ck, ikm, [this.ck]);
     wipe(this.k);
-    this.ck = ck;
     this.k = null;
     this.n = 0n;
   }
 
   /** (ck, temp_h, k) = HKDF(ck, ikm, 3); MixHash(temp_h); n = 0 (the psk token, Noise §9). */
   mixKeyAndHash(ikm: Uint8Array): void {
-    const [ck, tempH, k] = kdf3(this.p, this.ck, ikm);
-    wipe(this.ck);
-    wipe(this.k);
-    this.ck = ck;
+    this.k ??= new Uint8Array(32);
+    kdfInto(this.p, this.ck, ikm, [this.ck, tempH, this.k]);
     this.mixHash(tempH);
-    this.k = k;
+    tempH.fill(0);
     this.n = 0n;
   }
 

@@ -69,8 +69,8 @@ function loadBytes(dst: Uint32Array, src: Uint8Array, off: number, len: number):
   for (let b = full << 2; b < len; b++) dst[b >> 2]! |= src[off + b]! << ((b & 3) << 3);
 }
 
-function toBytes(w: Uint32Array): Uint8Array {
-  const out = new Uint8Array(32);
+/** The digest bytes of state words w into out (32 bytes), or a fresh array. */
+function toBytes(w: Uint32Array, out: Uint8Array = new Uint8Array(32)): Uint8Array {
   for (let i = 0, o = 0; i < 8; i++, o += 4) {
     const x = w[i]!;
     out[o] = x;
@@ -87,16 +87,20 @@ const joined = new Uint8Array(128);
  * HASH(a ‖ b) = BLAKE2s-256 (whitepaper §5.4) for a joint length of at most
  * two blocks — the handshake's Hash(H ‖ x) and Hash(label ‖ key) — straight
  * on words, without the streaming object's bookkeeping. Longer inputs go to
- * the general blake2s. The joined bytes and block are wiped.
+ * the general blake2s. The joined bytes and block are wiped. `out` (32
+ * bytes) may be a or b: the parts are joined before it is written.
  */
-export function hashPair(a: Uint8Array, b: Uint8Array): Uint8Array {
+export function hashPair(a: Uint8Array, b: Uint8Array, out?: Uint8Array): Uint8Array {
   const n = a.length + b.length;
   if (n > 128) {
     const all = new Uint8Array(n);
     all.set(a);
     all.set(b, a.length);
-    const out = generalBlake2s(all, 32);
+    const h = generalBlake2s(all, 32);
     all.fill(0);
+    if (out === undefined) return h;
+    out.set(h);
+    h.fill(0);
     return out;
   }
   joined.set(a);
@@ -110,20 +114,21 @@ export function hashPair(a: Uint8Array, b: Uint8Array): Uint8Array {
     loadBytes(m, joined, 0, n);
   }
   compress(t, m, n, true);
-  const out = toBytes(t);
+  const digest = toBytes(t, out);
   joined.fill(0, 0, n);
   m.fill(0);
   t.fill(0);
-  return out;
+  return digest;
 }
 
 /**
  * KDF_n(key, input): PRK = HMAC(key, input), T1 = HMAC(PRK, 0x1),
- * T_i = HMAC(PRK, T_{i−1} ‖ i) — n fresh 32-byte outputs; every
- * intermediate (PRK, pads, T words, the block) is wiped.
+ * T_i = HMAC(PRK, T_{i−1} ‖ i) — n 32-byte outputs, written into `out`
+ * when given (it may hold `key` itself: the key is read first), else fresh;
+ * every intermediate (PRK, pads, T words, the block) is wiped.
  */
-export function kdf(key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3): Uint8Array[] {
-  if (key.length !== 32 || input.length > 64) return generalKdf(key, input, n);
+export function kdf(key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3, out?: readonly Uint8Array[]): Uint8Array[] {
+  if (key.length !== 32 || input.length > 64) return copyOut(generalKdf(key, input, n), out);
   loadBytes(keyW, key, 0, 32);
   // Extract. With an empty input the K ⊕ ipad block is itself the final block.
   if (input.length === 0) {
@@ -143,22 +148,32 @@ export function kdf(key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3): Uint8Arra
   }
   // Expand under PRK (now in keyW).
   keyPads();
-  const out: Uint8Array[] = [];
+  const res: Uint8Array[] = [];
   m.fill(0);
   m[0] = 1;
   mac(1, t);
-  out.push(toBytes(t));
+  res.push(toBytes(t, out?.[0]));
   for (let i = 2; i <= n; i++) {
     for (let w = 0; w < 8; w++) m[w] = t[w]!;
     m.fill(0, 8);
     m[8] = i;
     mac(33, t);
-    out.push(toBytes(t));
+    res.push(toBytes(t, out?.[i - 1]));
   }
   m.fill(0);
   inner.fill(0);
   outer.fill(0);
   keyW.fill(0);
   t.fill(0);
-  return out;
+  return res;
+}
+
+/** Fresh KDF outputs copied into `out` (then wiped), or returned as they are. */
+export function copyOut(fresh: Uint8Array[], out?: readonly Uint8Array[]): Uint8Array[] {
+  if (out === undefined) return fresh;
+  for (let i = 0; i < fresh.length; i++) {
+    out[i]!.set(fresh[i]!);
+    fresh[i]!.fill(0);
+  }
+  return out.slice(0, fresh.length);
 }

@@ -14,6 +14,7 @@ import { checkBlake2sParams, EMPTY, requireLength } from './checks.js';
 import { isAllZero } from '../util/bytes.js';
 import { aeadOpen, aeadSeal } from './poly1305-aead.js';
 import { kdfFromHmac } from './kdf.js';
+import { copyOut } from './blake2s-kdf.js';
 
 const TAG = 16;
 
@@ -60,17 +61,20 @@ export const nobleProvider: CryptoProvider = {
   // measured, a node responder run after a noble one lost ≈ 30 % when the
   // provider objects differed in shape (polymorphic call sites in the shared
   // protocol code).
-  kdf(key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3): Uint8Array[] {
-    return kdfFromHmac(nobleHmac, key, input, n);
+  kdf(key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3, out?: readonly Uint8Array[]): Uint8Array[] {
+    return copyOut(kdfFromHmac(nobleHmac, key, input, n), out);
   },
 
   // Declared for the same reason as kdf (same shape as the node provider): noble's BLAKE2s of the join.
-  hashPair(a: Uint8Array, b: Uint8Array): Uint8Array {
+  hashPair(a: Uint8Array, b: Uint8Array, out?: Uint8Array): Uint8Array {
     const all = new Uint8Array(a.length + b.length);
     all.set(a);
     all.set(b, a.length);
-    const out = blake2s(all, { dkLen: 32 });
+    const h = blake2s(all, { dkLen: 32 });
     all.fill(0); // inputs such as τ (whitepaper §5.4.3) must not linger
+    if (out === undefined) return h;
+    out.set(h);
+    h.fill(0);
     return out;
   },
 

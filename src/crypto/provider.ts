@@ -42,16 +42,19 @@ export interface CryptoProvider {
    * Optional KDF_n (whitepaper §5.4: PRK = HMAC(key, input), T1 = HMAC(PRK, 0x1),
    * T_i = HMAC(PRK, T_{i−1} ‖ i)) returning n fresh 32-byte outputs. A provider
    * that can key HMAC once for all n outputs offers it; without it, kdf.ts
-   * builds KDF_n from hmacBlake2s. Same bytes either way.
+   * builds KDF_n from hmacBlake2s. Same bytes either way. With `out` (n
+   * arrays of 32 bytes, which may include `key`), the outputs are written
+   * there and `out` is returned (the handshake state updates in place).
    */
-  kdf?(key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3): Uint8Array[];
+  kdf?(key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3, out?: readonly Uint8Array[]): Uint8Array[];
 
   /**
    * Optional HASH(a ‖ b) = BLAKE2s-256 of the concatenation (whitepaper §5.4,
    * the handshake's Hash(H ‖ x)), for providers that can skip the join;
    * without it, kdf.ts joins the parts and calls blake2s. Same bytes either way.
+   * With `out` (32 bytes, which may be `a` or `b`) the digest is written there.
    */
-  hashPair?(a: Uint8Array, b: Uint8Array): Uint8Array;
+  hashPair?(a: Uint8Array, b: Uint8Array, out?: Uint8Array): Uint8Array;
 
   /**
    * ChaCha20-Poly1305 AEAD (RFC 8439 §2.8) with a 12-byte nonce.

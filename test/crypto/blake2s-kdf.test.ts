@@ -69,3 +69,26 @@ test('hashPair(a, b) = BLAKE2s-256(a ‖ b) on both providers, for every split o
     }
   }
 });
+
+test('kdfInto / hashInto write the same bytes in place on both providers, the key or a part as an output too', async () => {
+  const { kdfInto, hashInto, hash } = await import('../../src/crypto/kdf.js');
+  const { nodeProvider } = await import('../../src/crypto/node.js');
+  const rnd = new SeededRandom(23);
+  for (const p of [nodeProvider, nobleProvider]) {
+    for (const len of [0, 1, 32, 64, 65]) {
+      const key = rnd.fill(new Uint8Array(32));
+      const input = rnd.fill(new Uint8Array(len));
+      for (const n of [1, 2, 3] as const) {
+        const want = reference(key, input, n);
+        const ck = key.slice();
+        const outs = [ck, ...Array.from({ length: n - 1 }, () => new Uint8Array(32))];
+        kdfInto(p, ck, input, outs);
+        assert.deepEqual(outs, want, `${p.name} input ${len} n ${n}`);
+      }
+      const h = rnd.fill(new Uint8Array(32));
+      const want = hash(nobleProvider, h, input);
+      hashInto(p, h, input, h);
+      assert.deepEqual(h, want, `${p.name} hash ${len}`);
+    }
+  }
+});
