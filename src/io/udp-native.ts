@@ -9,7 +9,7 @@
 import type { Endpoint } from '../core/endpoint.js';
 import { formatIp, isIpv4Mapped, parseIp } from '../util/ip.js';
 import { loadNative, type NativeAddon, type NativeHandle } from './native.js';
-import { bindWithRetry, type DatagramHandler, type UdpStats } from './udp.js';
+import { bindWithRetry, type BatchEndHandler, type DatagramHandler, type UdpStats } from './udp.js';
 
 export interface NativeUdpOptions {
   address4?: string | null;
@@ -57,6 +57,7 @@ export class NativeUdpBind {
   private boundPort = 0;
   private mark = 0;
   private handler: DatagramHandler | null = null;
+  private batchEnd: BatchEndHandler | null = null;
   private readonly dests = new Map<string, Dest | null>();
   private readonly one: Uint8Array[] = [];
   // Source-endpoint cache: consecutive datagrams from one peer share one Endpoint object.
@@ -147,10 +148,14 @@ export class NativeUdpBind {
       if (h === null) return;
       const ab = buf!.buffer;
       let off = buf!.byteOffset;
-      for (let i = 0; i < count; i++) {
-        const n = lengths[i]!;
-        h(new Uint8Array(ab, off, n), this.endpointAt(addrs, i * ADDR_STRIDE));
-        off += n;
+      try {
+        for (let i = 0; i < count; i++) {
+          const n = lengths[i]!;
+          h(new Uint8Array(ab, off, n), this.endpointAt(addrs, i * ADDR_STRIDE));
+          off += n;
+        }
+      } finally {
+        this.batchEnd?.();
       }
     });
   }
@@ -244,8 +249,10 @@ export class NativeUdpBind {
     }
   }
 
-  onDatagram(cb: DatagramHandler): void {
+  /** Every received datagram (views into one buffer per recvmmsg batch); `end` after each batch. */
+  onDatagram(cb: DatagramHandler, end?: BatchEndHandler): void {
     this.handler = cb;
+    this.batchEnd = end ?? null;
   }
 
   setMark(mark: number): void {

@@ -30,6 +30,8 @@ export interface UdpStats {
 }
 
 export type DatagramHandler = (data: Uint8Array, from: Endpoint) => void;
+/** Called after each batch of datagrams handed to the DatagramHandler (after each one for node:dgram). */
+export type BatchEndHandler = () => void;
 
 /** Bind error carrying the errno name in `code` ('EADDRINUSE'). */
 export interface UdpBindError extends Error {
@@ -124,6 +126,7 @@ export class UdpBind {
   private boundPort = 0;
   private mark = 0;
   private handler: DatagramHandler | null = null;
+  private batchEnd: BatchEndHandler | null = null;
   private native: NativeAddon | null | undefined;
   private readonly afterSend = (err: Error | null): void => {
     if (err) this.stats.sendErrors++;
@@ -197,7 +200,11 @@ export class UdpBind {
     sock.on('error', () => this.stats.socketErrors++);
     sock.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
       this.stats.received++;
-      this.handler?.(msg, { address: canonicalFrom(rinfo.address), port: rinfo.port });
+      try {
+        this.handler?.(msg, { address: canonicalFrom(rinfo.address), port: rinfo.port });
+      } finally {
+        this.batchEnd?.();
+      }
     });
     const fd = socketFd(sock);
     const native = this.nativeOrNull();
@@ -274,9 +281,10 @@ export class UdpBind {
     for (let i = start; i < start + count; i++) this.send(to, datagrams[i]!);
   }
 
-  /** Every received datagram (a fresh Buffer each) with its canonical source. */
-  onDatagram(cb: DatagramHandler): void {
+  /** Every received datagram (a fresh Buffer each) with its canonical source; `end` after each. */
+  onDatagram(cb: DatagramHandler, end?: BatchEndHandler): void {
     this.handler = cb;
+    this.batchEnd = end ?? null;
   }
 
   /** SO_MARK on both sockets (0 removes it); remembered for later rebinds. Throws a NativeError (e.g. EPERM). */
