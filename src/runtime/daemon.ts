@@ -13,7 +13,6 @@ import { Device } from '../core/device.js';
 import type { DeviceEvent, InterfaceStatus } from '../core/events.js';
 import { sameEndpoint, type Endpoint } from '../core/endpoint.js';
 import type { ConfigDelta, DeviceSnapshot } from '../core/config.js';
-import type { Effects } from '../core/effects.js';
 import { MESSAGE_TRANSPORT } from '../wire/constants.js';
 import { selectProvider, type CryptoChoice } from '../crypto/select.js';
 import type { CryptoProvider } from '../crypto/provider.js';
@@ -26,7 +25,8 @@ import type { Tun } from '../io/tun.js';
 import { UdpBind } from '../io/udp.js';
 import { NativeUdpBind } from '../io/udp-native.js';
 import { HandshakeQueue } from './handshake-queue.js';
-import { effectsOf, warmDataPath } from './jit-warmup.js';
+import { warmDataPath } from './jit-warmup.js';
+import { EffectsQueue } from './effects-queue.js';
 import { DropReporter, dropTotals } from './drop-report.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -92,6 +92,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly timer: DeadlineTimer;
   private readonly handshakes: HandshakeQueue;
   private readonly dropReporter: DropReporter;
+  private readonly effects: EffectsQueue;
   /** Serialises link transitions and UAPI sets (both may await socket binds). */
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -103,18 +104,13 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.log = opts.logger ?? createLogger('error', `(${opts.tun.name}) `);
     this.crypto =
       typeof opts.crypto === 'object' ? opts.crypto : selectProvider((opts.crypto as CryptoChoice | undefined) ?? 'auto');
-    const effects: Effects = effectsOf(
-      (to, datagram) => this.transmit(to, datagram),
-      (packet) => {
-        if (!opts.deliverFilter?.(packet)) this.deliver(packet);
-      },
-      (ev) => this.onDeviceEvent(ev),
-    );
+    this.deliverFilter = opts.deliverFilter ?? null;
+    this.effects = new EffectsQueue(this.flush, (ev) => this.onDeviceEvent(ev));
     this.device = new Device({
       crypto: this.crypto,
       clock: this.clock,
       random: opts.random ?? systemRandom,
-      effects,
+      effects: this.effects,
       mtu: this.tun.mtu(),
       silenceTimeoutMs: opts.silenceTimeoutMs,
     });
@@ -134,24 +130,42 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   /** Builds the interface around an open TUN and follows its link state. */
   static async start(opts: DaemonOptions): Promise<Daemon> {
-    const d = new Daemon(opts);
-    d.log.verbose(`starting with the ${d.crypto.name} crypto provider`);
+    const crypto = typeof opts.crypto === 'object' ? opts.crypto : selectProvider((opts.crypto as CryptoChoice | undefined) ?? 'auto');
+    // The warm-up runs before the interface's own objects (Device, effects
+    // queue, peers) exist: V8 settles the classes' field layouts while it
+    // runs, and objects made earlier would keep stale layouts that the
+    // optimised code then rejects at the first real packet (--trace-deopt
+    // showed "wrong map" for Peer and Keypair when both ran side by side).
+    // It yields to the event loop between slices; it delays readiness by
+    // the time it takes (logged at LOG_LEVEL=verbose).
+    let warmed: string | null = null;
+    let warmError: string | null = null;
     if (opts.warmup ?? process.env.TSWG_WARMUP !== '0') {
-      // In slices between event-loop turns: start-up and the UAPI socket are not held up.
-      warmDataPath(d.crypto, d.clock, opts.random ?? systemRandom, { cancelled: () => d.closed }).then(
-        (w) => d.log.verbose(`data path warmed up in memory: ${w.delivered} packets in ${w.ms.toFixed(0)} ms`),
-        (e: unknown) => d.log.error(`data path warm-up failed: ${(e as Error).message}`),
-      );
+      try {
+        const w = await warmDataPath(crypto, opts.clock ?? systemClock, opts.random ?? systemRandom);
+        warmed = `data path warmed up in memory: ${w.delivered} packets in ${w.ms.toFixed(0)} ms`;
+      } catch (e) {
+        warmError = `data path warm-up failed: ${(e as Error).message}`;
+      }
     }
+    const d = new Daemon({ ...opts, crypto });
+    d.log.verbose(`starting with the ${d.crypto.name} crypto provider`);
+    if (warmed !== null) d.log.verbose(warmed);
+    if (warmError !== null) d.log.error(warmError);
     d.tun.onBatch((buffer, lengths, count) => {
       // One TUN batch → every packet through the core; the datagrams it
-      // produces leave together when the batch's microtask flush runs.
+      // produces leave together (sendmmsg per endpoint) at the batch's end.
       const ab = buffer.buffer;
       let off = buffer.byteOffset;
-      for (let i = 0; i < count; i++) {
-        const n = lengths[i]!;
-        d.device.sendPacket(new Uint8Array(ab, off, n));
-        off += n;
+      d.effects.beginBatch();
+      try {
+        for (let i = 0; i < count; i++) {
+          const n = lengths[i]!;
+          d.device.sendPacket(new Uint8Array(ab, off, n));
+          off += n;
+        }
+      } finally {
+        d.effects.endBatch();
       }
       d.rearm();
     });
@@ -209,7 +223,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       let fresh: Bind | null = null;
       if (delta.listenPort !== undefined && delta.listenPort !== this.listenPort && this.linkUp) {
         fresh = newBind();
-        fresh.onDatagram(this.onDatagram);
+        fresh.onDatagram(this.onDatagram, this.onDatagramBatchEnd);
         try {
           await fresh.open(delta.listenPort);
           if ((delta.fwmark ?? this.fwmark) !== 0) fresh.setMark(delta.fwmark ?? this.fwmark);
@@ -281,7 +295,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.linkUp = up;
     if (up) {
       const b = newBind();
-      b.onDatagram(this.onDatagram);
+      b.onDatagram(this.onDatagram, this.onDatagramBatchEnd);
       try {
         const port = await b.open(this.listenPort);
         if (this.fwmark !== 0) b.setMark(this.fwmark);
@@ -310,43 +324,30 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     // Transport data is handled inline; handshake-type messages are queued so
     // their public-key work is paced (see HandshakeQueue).
     if (data.length > 0 && data[0] !== MESSAGE_TRANSPORT) this.handshakes.push(data, from);
-    else this.run(() => this.device.receiveDatagram(data, from));
+    else {
+      // The batch's effects wait for onDatagramBatchEnd (one TUN write per batch).
+      this.inUdpBatch = true;
+      this.effects.beginBatch();
+      this.device.receiveDatagram(data, from);
+    }
   };
 
-  // ---- batched effects ----------------------------------------------------
-  // Effects are collected while one batch (TUN read, UDP recvmmsg, timer)
-  // runs through the core and flushed once in a microtask right after it:
-  // consecutive datagrams to one endpoint become one sendmmsg, decrypted
-  // packets one writeMany. Order is kept within each queue.
-  private txTo: Endpoint[] = [];
-  private txData: Uint8Array[] = [];
-  private rxPackets: Uint8Array[] = [];
-  private flushScheduled = false;
+  /** After each received UDP batch: its effects leave, and the timer follows the core's next deadline (once per batch). */
+  private readonly onDatagramBatchEnd = (): void => {
+    if (!this.inUdpBatch) return;
+    this.inUdpBatch = false;
+    this.effects.endBatch();
+    this.rearm();
+  };
+  private inUdpBatch = false;
 
-  private transmit(to: Endpoint, datagram: Uint8Array): void {
-    this.txTo.push(to);
-    this.txData.push(datagram);
-    this.scheduleFlush();
-  }
+  // ---- batched effects (effects-queue.ts) -----------------------------------
+  private readonly deliverFilter: ((packet: Uint8Array) => boolean) | null;
 
-  private deliver(packet: Uint8Array): void {
-    this.rxPackets.push(packet);
-    this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    queueMicrotask(this.flush);
-  }
-
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    const to = this.txTo;
-    const data = this.txData;
-    if (data.length > 0) {
-      this.txTo = [];
-      this.txData = [];
+  /** Performs one batch's effects: datagrams per endpoint run in one sendmmsg, packets in one TUN write. */
+  private readonly flush = (q: EffectsQueue): void => {
+    if (q.txData.length > 0) {
+      const { to, data } = q.takeTx();
       const bind = this.bind;
       if (bind !== null) {
         let start = 0;
@@ -358,10 +359,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         }
       }
     }
-    const rx = this.rxPackets;
-    if (rx.length > 0) {
-      this.rxPackets = [];
-      this.tun.writeMany(rx);
+    if (q.rx.length > 0) {
+      let rx = q.takeRx();
+      const filter = this.deliverFilter;
+      if (filter !== null) rx = rx.filter((packet) => !filter(packet));
+      if (rx.length > 0) this.tun.writeMany(rx);
     }
   };
 

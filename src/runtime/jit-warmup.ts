@@ -10,19 +10,29 @@
  * So before the interface carries traffic we drive the same code — Device
  * handshake, cryptokey routing, seal/open with the chosen provider, replay
  * check, and the TUN write coalescer — with two throw-away Devices wired in
- * memory, with the daemon's own clock and Effects shape (so the optimised
- * code stays valid for the real interface). Nothing leaves the process: their
- * effects go to each other, their keys are fresh and dropped with them, their
- * events are discarded.
+ * memory, with the daemon's own clock and Effects class (effects-queue.ts),
+ * so the optimised code stays valid for the real interface. Nothing leaves
+ * the process: their effects go to each other, their keys are fresh and
+ * dropped with them, their events are discarded.
+ *
+ * "Stays valid" needs the warm-up to show V8 every kind of value real
+ * traffic brings, before it optimises: with --trace-deopt a daemon's first
+ * real packets threw the warmed code away for session indices ≥ 2^30 (not
+ * small integers, so Keypair/Peer field representations changed), for a
+ * peer whose endpoint is still unknown (the responder learns it by roaming,
+ * whitepaper §2.1) and for the timer path. Hence several sessions (random
+ * indices of every size), pairs where the responder has no endpoint
+ * configured, and periodic tick() calls.
  */
 import { Device } from '../core/device.js';
-import type { Effects } from '../core/effects.js';
-import type { DeviceEvent } from '../core/events.js';
+import { sendHandshakeInitiation } from '../core/send.js';
 import type { Endpoint } from '../core/endpoint.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { generatePrivateKey, publicKeyOf } from '../crypto/keys.js';
 import type { Clock, Random } from '../util/ports.js';
 import { TunWriteBatch } from '../wire/tcp-coalesce.js';
+import { formatIp } from '../util/ip.js';
+import { EffectsQueue } from './effects-queue.js';
 
 export interface WarmupResult {
   /** Packets initiator→responder that made it through seal → open → delivery (5 per round + 1 per session). */
@@ -34,47 +44,57 @@ export interface WarmupResult {
 /** Rounds of the packet mix below; ≈ 6 packets per round each way. */
 export const DEFAULT_WARMUP_ROUNDS = 500;
 
-// Test-net addresses (198.18.0.0/15, 2001:db8::/32); nothing is ever sent to them.
-const EP_A: Endpoint = { address: '198.18.255.1', port: 1 };
-const EP_B: Endpoint = { address: '198.18.255.2', port: 2 };
+// Test-net addresses (198.18.0.0/15, 2001:db8::/32); nothing is ever sent to
+// them. The address strings are computed like the UDP layer's (formatIp),
+// not literals: V8 compares internalised literal strings by another path,
+// and sameEndpoint's optimised code was thrown away at the first real one.
+const EP_A: Endpoint = { address: formatIp(Uint8Array.of(198, 18, 255, 1)), port: 1 };
+const EP_B: Endpoint = { address: formatIp(Uint8Array.of(198, 18, 255, 2)), port: 2 };
 const IP_A = [198, 19, 255, 1];
 const IP_B = [198, 19, 255, 2];
 const IP6_A = [0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
 const IP6_B = [0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
 
-/**
- * The one place the daemon's and the warm-up's Effects objects are made, so
- * both have the same hidden class and the code V8 optimises on the warm-up's
- * calls is not thrown away (deoptimised) at the first real packet.
- */
-export function effectsOf(
-  transmit: (to: Endpoint, datagram: Uint8Array) => void,
-  deliver: (packet: Uint8Array) => void,
-  emit: (ev: DeviceEvent) => void,
-): Effects {
-  return { transmit, deliver, emit };
-}
-
 class Node {
   device!: Device;
   other!: Node;
+  /** The other side's public key (this device's one peer). */
+  otherPub!: Uint8Array;
   from!: Endpoint;
   delivered: Uint8Array[] = [];
   count = 0;
   /** While set, datagrams wait here (copied) and are released in reverse order. */
   held: Uint8Array[] | null = null;
-  readonly effects = effectsOf(
-    (_to, datagram) => {
-      // Synchronous hand-over; receiveDatagram does not keep the buffer (device.ts).
-      if (this.held === null) this.other.device.receiveDatagram(datagram, this.from);
-      else this.held.push(datagram.slice());
-    },
-    (packet) => {
-      this.delivered.push(packet);
-      this.count++;
-    },
+  readonly effects = new EffectsQueue(
+    (q) => this.handOver(q),
     () => undefined,
   );
+
+  /** Synchronous hand-over; receiveDatagram does not keep the buffer (device.ts). */
+  private handOver(q: EffectsQueue): void {
+    if (q.txData.length > 0) {
+      const { data } = q.takeTx();
+      for (const d of data) {
+        if (this.held === null) this.other.device.receiveDatagram(d, this.from);
+        else this.held.push(d.slice());
+      }
+    }
+    if (q.rx.length > 0) {
+      for (const p of q.takeRx()) {
+        this.delivered.push(p);
+        this.count++;
+      }
+    }
+  }
+}
+
+/** Hands every queued effect over, both ways, until neither side has anything left (a handshake is 2–3 hops). */
+function pump(a: Node, b: Node): void {
+  for (let i = 0; i < 8; i++) {
+    if (a.effects.txData.length + a.effects.rx.length + b.effects.txData.length + b.effects.rx.length === 0) return;
+    a.effects.drainNow();
+    b.effects.drainNow();
+  }
 }
 
 function ipv4(src: number[], dst: number[], proto: number, payload: number): Uint8Array {
@@ -113,17 +133,24 @@ function tcp(src: number[], dst: number[], seq: number, len: number): Uint8Array
   return p;
 }
 
-/** Two in-memory Devices that know each other (v4 and v6 /32, /128 routes). */
-function wiredPair(crypto: CryptoProvider, clock: Clock, random: Random): [Node, Node] {
+/**
+ * Two in-memory Devices that know each other (v4 and v6 /32, /128 routes).
+ * With `roaming`, b has no endpoint for a and learns it from a's handshake
+ * initiation (then a must start the session).
+ */
+function wiredPair(crypto: CryptoProvider, clock: Clock, random: Random, roaming: boolean): [Node, Node] {
   const a = new Node();
   const b = new Node();
   const keyA = generatePrivateKey(random);
   const keyB = generatePrivateKey(random);
+  // The roaming pairs also carry a preshared key and persistent keepalive, as real peers may.
+  const extras = roaming ? { presharedKey: generatePrivateKey(random), persistentKeepalive: 25 } : {};
   for (const [n, other, key, otherKey, otherEp, otherIp, otherIp6] of [
     [a, b, keyA, keyB, EP_B, IP_B, IP6_B],
     [b, a, keyB, keyA, EP_A, IP_A, IP6_A],
   ] as const) {
     n.other = other;
+    n.otherPub = publicKeyOf(crypto, otherKey);
     n.from = n === a ? EP_B : EP_A;
     n.device = new Device({ crypto, clock, random, effects: n.effects });
     const err = n.device.apply({
@@ -131,8 +158,9 @@ function wiredPair(crypto: CryptoProvider, clock: Clock, random: Random): [Node,
       listenPort: 0,
       peers: [
         {
-          publicKey: publicKeyOf(crypto, otherKey),
-          endpoint: otherEp,
+          publicKey: n.otherPub,
+          ...(roaming && n === b ? {} : { endpoint: otherEp }),
+          ...extras,
           allowedIps: [
             { ip: new Uint8Array(otherIp), cidr: 32, add: true },
             { ip: new Uint8Array(otherIp6), cidr: 128, add: true },
@@ -153,7 +181,7 @@ function wiredPair(crypto: CryptoProvider, clock: Clock, random: Random): [Node,
  * (the replay window's out-of-order path), delivered TCP runs through the
  * TUN write coalescer.
  */
-async function drive(initiator: Node, responder: Node, v6: boolean, rounds: number, coalescer: TunWriteBatch, o: Pace): Promise<number> {
+async function drive(initiator: Node, responder: Node, v6: boolean, rounds: number, coalescer: TunWriteBatch, o: Pace, start: boolean): Promise<number> {
   const [ipI, ipR] = v6 ? [IP6_A, IP6_B] : [IP_A, IP_B];
   const [srcI, srcR] = initiator.from === EP_B ? [ipI, ipR] : [ipR, ipI];
   const mk = v6 ? ipv6 : ipv4;
@@ -168,9 +196,12 @@ async function drive(initiator: Node, responder: Node, v6: boolean, rounds: numb
     return p;
   };
   const before = responder.count;
-  // The first packet is staged, triggers the handshake and flies once it completes.
-  initiator.device.sendPacket(echo(srcI, srcR));
-  if (responder.count !== before + 1) throw new Error('warm-up handshake did not complete in memory');
+  if (start) {
+    // The first packet is staged, triggers the handshake and flies once it completes.
+    initiator.device.sendPacket(echo(srcI, srcR));
+    pump(initiator, responder);
+    if (responder.count !== before + 1) throw new Error('warm-up handshake did not complete in memory');
+  }
   // Built once and reused (sendPacket copies what it keeps): the warm-up
   // should leave little garbage behind in a daemon that just started.
   const pingI = echo(srcI, srcR);
@@ -178,6 +209,9 @@ async function drive(initiator: Node, responder: Node, v6: boolean, rounds: numb
   const ackR = seg(srcR, srcI, 1, 0);
   const data = seg(srcI, srcR, 1, 1280);
   const seqAt = v6 ? 44 : 24;
+  // A destination no peer routes (the kernel sends such packets to a TUN too,
+  // e.g. IPv6 router solicitations): the cryptokey-routing miss path.
+  const unrouted = v6 ? ipv6(srcI, [0xff, 0x02, ...new Array<number>(13).fill(0), 2], 58, 8) : ipv4(srcI, [198, 19, 254, 254], 1, 8);
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let seq = 1;
   for (let r = 0; r < rounds && !o.cancelled(); r++) {
@@ -185,17 +219,36 @@ async function drive(initiator: Node, responder: Node, v6: boolean, rounds: numb
     const hold = r % 8 === 7;
     if (hold) initiator.held = [];
     initiator.device.sendPacket(pingI);
+    pump(initiator, responder);
     responder.device.sendPacket(pingR);
+    pump(initiator, responder);
     for (let k = 0; k < 4; k++) {
       dv.setUint32(seqAt, seq >>> 0);
       initiator.device.sendPacket(data);
       seq += 1280;
     }
+    pump(initiator, responder);
     responder.device.sendPacket(ackR);
+    pump(initiator, responder);
     if (hold) {
       const held = initiator.held!;
       initiator.held = null;
       for (let i = held.length - 1; i >= 0; i--) initiator.other.device.receiveDatagram(held[i]!, initiator.from);
+      pump(initiator, responder);
+    }
+    if (r % 8 === 3) initiator.device.sendPacket(unrouted);
+    // A second handshake on the live session (what REKEY_AFTER_TIME does after
+    // 2 min): keypair rotation and the responder's key confirmation.
+    if (start && r === 2) {
+      const peer = initiator.device.inspectPeer(initiator.otherPub);
+      if (peer !== undefined) sendHandshakeInitiation(peer, peer.ctx.clock.now(), false);
+      pump(initiator, responder);
+    }
+    // The timer path (keepalive, rekey and expiry checks) with the daemon's clock.
+    if (r % 16 === 15) {
+      initiator.device.tick();
+      responder.device.tick();
+      pump(initiator, responder);
     }
     for (const n of [initiator, responder]) {
       if (n.delivered.length >= 32) {
@@ -240,13 +293,33 @@ export async function warmDataPath(crypto: CryptoProvider, clock: Clock, random:
     cancelled: opts.cancelled ?? (() => false),
   };
   const coalescer = new TunWriteBatch();
-  const [a, b] = wiredPair(crypto, clock, random);
-  const [c, d] = wiredPair(crypto, clock, random);
+  // Sessions: (v4, a starts, both know each other), (v6, the other side
+  // starts), then the same two with a roaming responder. Each has its own
+  // random indices, so index values of every size appear early on.
+  const plan: { roaming: boolean; v6: boolean; reverse: boolean }[] = [
+    { roaming: false, v6: false, reverse: false },
+    { roaming: false, v6: true, reverse: true },
+    { roaming: true, v6: false, reverse: false },
+    { roaming: true, v6: true, reverse: false },
+  ];
+  const pairs = plan.map((p) => wiredPair(crypto, clock, random, p.roaming));
   try {
-    let delivered = await drive(a, b, false, rounds >> 1, coalescer, pace);
-    delivered += await drive(d, c, true, rounds - (rounds >> 1), coalescer, pace);
+    let delivered = 0;
+    // A short pass over every session first, so V8 sees all the shapes before it optimises; then the long run.
+    const first = Math.min(rounds, 8 * plan.length);
+    const share = (k: number, total: number): number => Math.floor(total / plan.length) + (k < total % plan.length ? 1 : 0);
+    for (const [pass, total] of [[0, first], [1, rounds - first]] as const) {
+      for (let k = 0; k < plan.length && !pace.cancelled(); k++) {
+        const [a, b] = pairs[k]!;
+        const [i, r] = plan[k]!.reverse ? [b, a] : [a, b];
+        delivered += await drive(i, r, plan[k]!.v6, share(k, total), coalescer, pace, pass === 0);
+      }
+    }
     return { delivered, ms: performance.now() - started };
   } finally {
-    for (const n of [a, b, c, d]) n.device.setUp(false);
+    for (const [a, b] of pairs) {
+      a.device.setUp(false);
+      b.device.setUp(false);
+    }
   }
 }
