@@ -13,7 +13,6 @@ import {
 } from '../wire/constants.js';
 import { innerPacketLength, sourceAddress } from '../wire/ip-packet.js';
 import type { Endpoint } from './endpoint.js';
-import { transportCounter } from './keypair.js';
 import type { Peer, PeerContext } from './peer.js';
 import { sendHandshakeInitiation, sendStagedPackets } from './send.js';
 
@@ -40,7 +39,10 @@ export function receiveTransport(ctx: PeerContext, datagram: Uint8Array, from: E
     drops['transport-decrypt']++;
     return;
   }
-  if (!kp.replay.validate(transportCounter(datagram))) {
+  // Counter halves straight from the header (bytes 8–15, little-endian).
+  const lo = (datagram[8]! | (datagram[9]! << 8) | (datagram[10]! << 16) | (datagram[11]! << 24)) >>> 0;
+  const hi = (datagram[12]! | (datagram[13]! << 8) | (datagram[14]! << 16) | (datagram[15]! << 24)) >>> 0;
+  if (!kp.replay.validateHalves(hi, lo)) {
     drops['replayed-counter']++;
     return;
   }

@@ -26,10 +26,15 @@ export class ReplayFilter {
   private lastHi = 0;
   private lastLo = 0;
   private readonly limit: bigint;
+  // The limit as u32 halves for validateHalves (the hi half may exceed 2^32 − 1 for a limit ≥ 2^64).
+  private readonly limitHi: number;
+  private readonly limitLo: number;
 
   /** `limit`: counters ≥ this are always rejected (REJECT_AFTER_MESSAGES unless a test says otherwise). */
   constructor(limit: bigint = REPLAY_REJECT_AFTER_MESSAGES) {
     this.limit = limit;
+    this.limitHi = limit <= 0n ? 0 : Number(limit >> 32n);
+    this.limitLo = limit <= 0n ? 0 : Number(limit & 0xffff_ffffn);
   }
 
   /** Forget every counter (new keypair). */
@@ -42,16 +47,24 @@ export class ReplayFilter {
   /** True if `counter` is fresh (and records it); false if replayed, too old, or over the limit. */
   validate(counter: bigint): boolean {
     if (counter < 0n || counter >= this.limit) return false;
-    let hi: number;
-    let lo: number;
     if (counter <= MAX_SAFE) {
       const n = Number(counter);
-      hi = Math.floor(n / TWO_32);
-      lo = n >>> 0;
-    } else {
-      hi = Number(counter >> 32n);
-      lo = Number(counter & 0xffff_ffffn);
+      return this.accept(Math.floor(n / TWO_32), n >>> 0);
     }
+    return this.accept(Number(counter >> 32n), Number(counter & 0xffff_ffffn));
+  }
+
+  /**
+   * validate() for the counter hi·2^32 + lo given as the u32 halves of a
+   * transport header (whitepaper §5.4.6): the receive path's entry, with no
+   * bigint per packet (a BigInt allocation and runtime calls each time).
+   */
+  validateHalves(hi: number, lo: number): boolean {
+    if (hi > this.limitHi || (hi === this.limitHi && lo >= this.limitLo)) return false;
+    return this.accept(hi, lo);
+  }
+
+  private accept(hi: number, lo: number): boolean {
     // counter − last as a double: exact whenever |difference| < 2^53, and any
     // larger magnitude is far beyond the ring anyway, so only its sign matters.
     const ahead = (hi - this.lastHi) * TWO_32 + (lo - this.lastLo);

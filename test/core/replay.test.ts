@@ -177,3 +177,30 @@ for (const [label, base, minAccepted] of [
     assert.ok(accepted > minAccepted && accepted < 50_000, `accepted ${accepted}`);
   });
 }
+
+// validateHalves is the receive path's entry (the header's u32 halves, no
+// bigint); it must judge every counter exactly as validate() does, near 0,
+// across the 2^32 boundary, above 2^53 and at the limit, for the default
+// limit and a small one.
+for (const limit of [R, 5000n]) {
+  test(`validateHalves agrees with validate (limit ${limit === R ? 'REJECT_AFTER_MESSAGES' : limit})`, () => {
+    const rng = new SeededRandom(7);
+    const viaBigint = new ReplayFilter(limit);
+    const viaHalves = new ReplayFilter(limit);
+    const bases = [0n, 0xffff_ff00n, 2n ** 53n - 100n, R - 9000n, limit - 3n];
+    let checked = 0;
+    for (const base of bases) {
+      for (let i = 0; i < 3000; i++) {
+        const jitter = BigInt(rng.nextU32() % 9000) - 4000n;
+        let c = base + BigInt(i) + jitter;
+        if (c < 0n) c = 0n;
+        if (c >= 2n ** 64n) c = 2n ** 64n - 1n;
+        const expected = viaBigint.validate(c);
+        const got = viaHalves.validateHalves(Number(c >> 32n), Number(c & 0xffff_ffffn));
+        assert.equal(got, expected, `counter ${c}`);
+        checked++;
+      }
+    }
+    assert.equal(checked, bases.length * 3000);
+  });
+}
