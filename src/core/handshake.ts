@@ -268,15 +268,17 @@ export function decryptInitiation(
  * Stores a decrypted initiation (checklist §3.2 step 7): C, H, remote index,
  * remote ephemeral, the accepted timestamp and its consumption time. Call only
  * after checking timestamp > hs.lastTimestamp and the 20 ms flood rule.
- * hs.localIndex is left alone (createResponse replaces it).
+ * hs.localIndex is left alone (createResponse replaces it). C and H move into
+ * hs (decryptInitiation made them for this one result; hs later wipes them),
+ * the other fields are copied.
  */
 export function commitInitiation(hs: Handshake, d: DecryptedInitiation, nowMs: number): void {
   wipe(hs.chainingKey);
   wipe(hs.hash);
   wipe(hs.ephemeralPrivate);
   wipe(hs.remoteEphemeral);
-  hs.chainingKey = d.chainingKey.slice();
-  hs.hash = d.hash.slice();
+  hs.chainingKey = d.chainingKey;
+  hs.hash = d.hash;
   hs.ephemeralPrivate = null;
   hs.remoteEphemeral = d.remoteEphemeral.slice();
   hs.remoteIndex = d.remoteIndex;

@@ -148,17 +148,18 @@ export function kdf(key: Uint8Array, input: Uint8Array, n: 1 | 2 | 3, out?: read
   }
   // Expand under PRK (now in keyW).
   keyPads();
-  const res: Uint8Array[] = [];
+  // With `out` the caller's array is returned as is (no result array per call).
+  const res = out !== undefined ? (out as Uint8Array[]) : new Array<Uint8Array>(n);
   m.fill(0);
   m[0] = 1;
   mac(1, t);
-  res.push(toBytes(t, out?.[0]));
+  res[0] = toBytes(t, out?.[0]);
   for (let i = 2; i <= n; i++) {
     for (let w = 0; w < 8; w++) m[w] = t[w]!;
     m.fill(0, 8);
     m[8] = i;
     mac(33, t);
-    res.push(toBytes(t, out?.[i - 1]));
+    res[i - 1] = toBytes(t, out?.[i - 1]);
   }
   m.fill(0);
   inner.fill(0);
