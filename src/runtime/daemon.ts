@@ -17,7 +17,7 @@ import { MESSAGE_TRANSPORT } from '../wire/constants.js';
 import { selectProvider, type CryptoChoice } from '../crypto/select.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { UapiError, EADDRINUSE, EINVAL } from '../uapi/errors.js';
-import { handleRequest } from '../uapi/request.js';
+import { handleRequestChunked } from '../uapi/request.js';
 import type { Clock, Random } from '../util/ports.js';
 import { systemClock, systemRandom } from '../io/system-ports.js';
 import { DeadlineTimer } from '../io/deadline-timer.js';
@@ -203,9 +203,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     return this.listenPort;
   }
 
-  /** Answers one UAPI request (`get=1` / `set=1` + lines); the reply text, or null to close. */
-  async uapi(lines: readonly string[]): Promise<string | null> {
-    const out = await handleRequest(lines, {
+  /**
+   * Answers one UAPI request (`get=1` / `set=1` + lines): the reply text (a
+   * get's as consecutive pieces, see handleRequestChunked), or null to close.
+   */
+  async uapi(lines: readonly string[]): Promise<string | Iterable<string> | null> {
+    const out = await handleRequestChunked(lines, {
       get: () => this.device.snapshot(),
       set: (delta) => this.set(delta),
     });

@@ -8,7 +8,7 @@
  */
 import type { ConfigDelta, DeviceSnapshot } from '../core/config.js';
 import { EINVAL, EUNKNOWN, UapiError, formatErrno } from './errors.js';
-import { formatGet } from './format.js';
+import { formatGet, formatGetChunks } from './format.js';
 import { parseSet } from './parse.js';
 
 export interface UapiHandlers {
@@ -18,9 +18,9 @@ export interface UapiHandlers {
   set(delta: ConfigDelta): Promise<void> | void;
 }
 
-export interface UapiOutcome {
-  /** Text to write back, or null: close the connection without replying. */
-  readonly reply: string | null;
+export interface UapiOutcome<Get = string> {
+  /** Text to write back (a get's in the form `Get`), or null: close the connection without replying. */
+  readonly reply: string | Get | null;
   /** The error behind a non-zero errno (for the log; never contains keys). */
   readonly error: UapiError | null;
   /** Which operation this was. */
@@ -37,7 +37,21 @@ function asUapiError(e: unknown): UapiError {
  * Handles one request as framed by UapiFramer: `lines[0]` is the operation
  * line, then the body lines; a terminating empty line may be included.
  */
-export async function handleRequest(lines: readonly string[], h: UapiHandlers): Promise<UapiOutcome> {
+export function handleRequest(lines: readonly string[], h: UapiHandlers): Promise<UapiOutcome> {
+  return handle(lines, h, formatGet);
+}
+
+/**
+ * handleRequest with a get reply as consecutive pieces (formatGetChunks):
+ * the daemon writes them as the socket drains, so a 10,000-peer `wg show`
+ * never builds its multi-megabyte reply as one string. The pieces join to
+ * exactly handleRequest's reply.
+ */
+export function handleRequestChunked(lines: readonly string[], h: UapiHandlers): Promise<UapiOutcome<Iterable<string>>> {
+  return handle(lines, h, (s) => formatGetChunks(s));
+}
+
+async function handle<Get>(lines: readonly string[], h: UapiHandlers, format: (s: DeviceSnapshot) => Get): Promise<UapiOutcome<Get>> {
   const op = lines[0];
   if (op === 'get=1') {
     if (lines.length < 2) return { reply: null, error: null, op: 'get' }; // EOF before the empty line
@@ -46,7 +60,7 @@ export async function handleRequest(lines: readonly string[], h: UapiHandlers): 
       return { reply: formatErrno(error.errno), error, op: 'get' };
     }
     try {
-      return { reply: formatGet(h.get()), error: null, op: 'get' };
+      return { reply: format(h.get()), error: null, op: 'get' };
     } catch (e) {
       const error = asUapiError(e);
       return { reply: formatErrno(error.errno), error, op: 'get' };

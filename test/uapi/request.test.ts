@@ -2,7 +2,7 @@
 // runtime socket server and the tests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UapiFramer, handleRequest, type UapiHandlers } from '../../src/uapi/request.js';
+import { UapiFramer, handleRequest, handleRequestChunked, type UapiHandlers } from '../../src/uapi/request.js';
 import { EADDRINUSE, EINVAL, EPROTO, EUNKNOWN, UapiError } from '../../src/uapi/errors.js';
 import type { ConfigDelta } from '../../src/core/config.js';
 import { fromHex } from '../../src/util/bytes.js';
@@ -132,4 +132,25 @@ test('framer: an oversized request is cut off as an unknown operation', async ()
   const g = new UapiFramer(1 << 20);
   const lines = ['set=1', ...Array.from({ length: 500 }, () => 'allowed_ip=10.0.0.0/8'), '', ''];
   assert.equal(g.push(lines.join('\n')).length, 1);
+});
+
+// The daemon answers through handleRequestChunked: a get's pieces must join
+// to exactly handleRequest's reply, and everything else is the same string.
+test('handleRequestChunked: the get pieces join to the plain reply; errors and sets are unchanged', async () => {
+  const many = (): UapiHandlers => ({
+    get: () => device(null, null, 51820, 0, Array.from({ length: 300 }, (_, i) => peer({ publicKey: fromHex(i.toString(16).padStart(64, '0'))! }))),
+    set: () => undefined,
+  });
+  const plain = await handleRequest(['get=1', ''], many());
+  const chunked = await handleRequestChunked(['get=1', ''], many());
+  assert.equal(typeof chunked.reply, 'object');
+  const pieces = [...(chunked.reply as Iterable<string>)];
+  assert.ok(pieces.length >= 1);
+  assert.equal(pieces.join(''), plain.reply);
+  for (const lines of [['get=1', 'x=1'], ['set=1', 'listen_port=1', ''], ['set=1', 'bogus', ''], ['nope=1', '']]) {
+    const a = await handleRequest(lines, recorder());
+    const b = await handleRequestChunked(lines, recorder());
+    assert.equal(b.reply, a.reply, lines.join('|'));
+    assert.equal(b.op, a.op);
+  }
 });
