@@ -25,7 +25,7 @@ import { deriveSession } from '../src/core/session-keys.js';
 import { constantTimeEqual } from '../src/util/bytes.js';
 import { systemClock, systemRandom } from '../src/io/system-ports.js';
 import { rate, type Results } from './stats.js';
-import { inFreshIsolate, measureBoth, rateBoth } from './cpu-rate.js';
+import { measureBoth, rateBoth } from './cpu-rate.js';
 import type { BenchSettings } from './settings.js';
 
 interface Side {
@@ -110,13 +110,7 @@ function initiations(p: CryptoProvider, i: Side, count: number): Uint8Array[] {
   return out;
 }
 
-/** Each provider's handshake figures, measured in a fresh isolate of its own (see inFreshIsolate). */
-export async function runHandshakeBench(results: Results, providers: readonly CryptoProvider[], s: BenchSettings): Promise<void> {
-  for (const p of providers) await inFreshIsolate(results, new URL(import.meta.url), 'handshakeFigures', p, s);
-}
-
-/** The handshake figures of `providers` in this isolate (the FigureTask inFreshIsolate runs). */
-export function handshakeFigures(results: Results, providers: readonly CryptoProvider[], s: BenchSettings): void {
+export function runHandshakeBench(results: Results, providers: readonly CryptoProvider[], s: BenchSettings): void {
   for (const p of providers) {
     const { i, r } = sides(p);
     results.measure(`handshake.${p.name}.full`, 'handshakes/s', s.reps, () => rate(() => fullHandshake(p, i, r), s.rateSeconds, 4));

@@ -21,7 +21,7 @@ import { systemRandom } from '../src/io/system-ports.js';
 import { FakeClock } from '../test/helpers/fake-clock.js';
 import { SeededRandom } from '../test/helpers/seeded-random.js';
 import { nowSeconds, rate, type Results } from './stats.js';
-import { inFreshIsolate, measureBoth, timedCountBoth, type DualRate } from './cpu-rate.js';
+import { measureBoth, timedCountBoth, type DualRate } from './cpu-rate.js';
 import type { BenchSettings } from './settings.js';
 
 /** What a lookup figure measures: the daemon's table or the bare trie; host routes only or a 90/10 mix. */
@@ -210,18 +210,12 @@ function warmed(f: Flood, quick: boolean): Flood {
   }
 }
 
-export async function runScaleBench(results: Results, providers: readonly CryptoProvider[], s: BenchSettings): Promise<void> {
+export function runScaleBench(results: Results, providers: readonly CryptoProvider[], s: BenchSettings): void {
   for (const [id, c] of lookupCases(s.lookupSizes)) {
     const n = Number(id.slice(id.lastIndexOf('.') + 1));
     const note = `${n} prefixes, ${c.mix === 'hosts' ? 'host routes only' : '90 % host routes, 10 % shorter (probes in the same ratio)'}, ${c.table === 'indexed' ? 'IndexedAllowedIps (the daemon’s table)' : 'plain trie'}`;
     results.measure(id, 'ns/lookup', s.reps, () => lookupNs(n, c, s.rateSeconds / 2), note);
   }
-  // Each provider's flood in a fresh isolate of its own (see inFreshIsolate).
-  for (const p of providers) await inFreshIsolate(results, new URL(import.meta.url), 'floodFigures', p, s);
-}
-
-/** The flood figures of `providers` in this isolate (the FigureTask inFreshIsolate runs). */
-export function floodFigures(results: Results, providers: readonly CryptoProvider[], s: BenchSettings): void {
   for (const p of providers) {
     let f: Flood | null = null;
     measureBoth(results, `flood.${p.name}.responder`, `flood.${p.name}.responderCpu`, 'handshakes/s', 'handshakes/CPU-s', s.slowReps,
