@@ -119,7 +119,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       () => this.run(() => this.device.tick()),
     );
     this.dropReporter = new DropReporter(
-      () => this.device.drops,
+      () => this.dropCounts(),
       (line) => this.log.verbose(line),
     );
     this.handshakes = new HandshakeQueue(
@@ -266,7 +266,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.run(() => this.device.setUp(false));
     this.timer.cancel();
     this.dropReporter.stop();
-    this.log.verbose(`packets dropped while running, by reason: ${dropTotals(this.device.drops)}`);
+    this.log.verbose(`packets dropped while running, by reason: ${dropTotals(this.dropCounts())}`);
     this.handshakes.clear();
     this.bind?.close();
     this.bind = null;
@@ -283,6 +283,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   /** Runs one core entry point and re-arms the single timer at the core's next deadline. */
+  /** The core's drop counters and the daemon's own (handshake messages refused by a full queue). */
+  private dropCounts(): Record<string, number> {
+    return { ...this.device.drops, 'handshake-queue-full': this.handshakes.dropped };
+  }
+
   private run<T>(fn: () => T): T {
     const r = fn();
     this.rearm();

@@ -3,11 +3,15 @@
  * replays, unknown indices, cryptokey-routing refusals, …) visible to an
  * operator: a verbose log line whenever they moved since the last report, and
  * the totals at shutdown. Counts only — never packet bytes, keys or peers.
+ * The daemon adds its own counters beside the core's (handshake messages
+ * refused by a full HandshakeQueue).
  */
-import type { DropCounters } from '../core/effects.js';
+
+/** Counts by reason: the core's DropCounters, possibly with the daemon's own reasons added. */
+export type DropCounts = Readonly<Record<string, number>>;
 
 /** "reason count" pairs for the counters that grew since `prev` (which is updated), or null when none did. */
-export function dropDelta(prev: Record<string, number>, now: Readonly<DropCounters>): string | null {
+export function dropDelta(prev: Record<string, number>, now: DropCounts): string | null {
   const parts: string[] = [];
   for (const [reason, n] of Object.entries(now)) {
     const before = prev[reason] ?? 0;
@@ -18,7 +22,7 @@ export function dropDelta(prev: Record<string, number>, now: Readonly<DropCounte
 }
 
 /** Non-zero totals as "reason count" pairs, or "none". */
-export function dropTotals(now: Readonly<DropCounters>): string {
+export function dropTotals(now: DropCounts): string {
   const parts = Object.entries(now)
     .filter(([, n]) => n > 0)
     .map(([reason, n]) => `${reason} ${n}`);
@@ -31,7 +35,7 @@ export class DropReporter {
   private handle: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly counters: () => Readonly<DropCounters>,
+    private readonly counters: () => DropCounts,
     private readonly log: (line: string) => void,
     private readonly intervalMs = 30_000,
   ) {}

@@ -9,8 +9,8 @@
  *
  * So before the interface carries traffic we drive the same code — Device
  * handshake, cryptokey routing, seal/open with the chosen provider, replay
- * check, and the TUN write coalescer — with two throw-away Devices wired in
- * memory, with the daemon's own clock and Effects class (effects-queue.ts),
+ * check, and the TUN write coalescer — with pairs of throw-away Devices wired
+ * in memory, with the daemon's own clock and Effects class (effects-queue.ts),
  * so the optimised code stays valid for the real interface. Nothing leaves
  * the process: their effects go to each other, their keys are fresh and
  * dropped with them, their events are discarded.

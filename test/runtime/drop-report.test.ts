@@ -53,3 +53,14 @@ test('a Device fed garbage and unroutable packets is reported by reason, without
   r.start();
   r.stop();
 });
+
+test("the daemon's own reasons (e.g. handshake-queue-full) are reported beside the core's", () => {
+  const lines: string[] = [];
+  let queueFull = 0;
+  const r = new DropReporter(() => ({ ...newDropCounters(), 'handshake-queue-full': queueFull }), (l) => lines.push(l), 60_000);
+  assert.equal(r.report(), null);
+  queueFull = 7;
+  assert.equal(r.report(), 'dropped since the last report: handshake-queue-full 7');
+  assert.equal(dropTotals({ ...newDropCounters(), 'handshake-queue-full': queueFull }), 'handshake-queue-full 7');
+  assert.deepEqual(lines, ['dropped since the last report: handshake-queue-full 7']);
+});
