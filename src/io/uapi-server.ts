@@ -112,12 +112,22 @@ export class UapiServer {
   private readonly connections = new Set<UapiConnection>();
   private readonly ino: number;
   private handler: UapiHandler | null = null;
+  /**
+   * Requests that arrive before onRequest wait on this. The daemon binds the
+   * socket before the interface exists (so a bind failure is reported before
+   * any work) and then warms up its data path for a few hundred ms; `wg set`
+   * right after the socket appears got errno -55 (ENOANO) in that window.
+   * Resolved with null by close(): those requests then get -55.
+   */
+  private readonly handlerReady: Promise<UapiHandler | null>;
+  private resolveHandler!: (h: UapiHandler | null) => void;
   private watcher: FSWatcher | null = null;
   private removedHandlers: (() => void)[] = [];
   private removed = false;
   private closed = false;
 
   private constructor(server: net.Server, path: string, limits: UapiLimits) {
+    this.handlerReady = new Promise((resolve) => (this.resolveHandler = resolve));
     this.server = server;
     this.path = path;
     this.limits = limits;
@@ -166,6 +176,7 @@ export class UapiServer {
   /** The handler's reply is written verbatim; it must end with the blank line ("errno=0\n\n"). */
   onRequest(handler: UapiHandler): void {
     this.handler = handler;
+    this.resolveHandler(handler);
   }
 
   /** Fires once when the socket file is deleted or replaced. */
@@ -189,6 +200,7 @@ export class UapiServer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.resolveHandler(null);
     this.watcher?.close();
     this.watcher = null;
     for (const c of this.connections) c.destroy();
@@ -206,8 +218,8 @@ export class UapiServer {
 
   private accept(sock: net.Socket): void {
     const conn = new UapiConnection(sock, this.limits, (req) => {
-      if (!this.handler) return 'errno=-55\n\n';
-      return this.handler(req);
+      if (this.handler) return this.handler(req);
+      return this.handlerReady.then((h) => (h ? h(req) : 'errno=-55\n\n'));
     });
     this.connections.add(conn);
     sock.once('close', () => this.connections.delete(conn));

@@ -263,3 +263,34 @@ test('a long single-string reply arrives intact; a client leaving mid-reply stop
   assert.ok(taken.n < 2000, `pieces taken after the client left: ${taken.n}`);
   assert.equal((await talk(server.path, 'get=1\n\n', 1)).text, long, 'the server still answers');
 });
+
+// The daemon binds the socket before its interface exists (and warms up its
+// data path meanwhile): a request in that window waits for the handler
+// instead of failing; one still waiting when the server closes gets -55.
+test('a request that arrives before the handler is installed waits for it', async (t) => {
+  const dir = tmpDir(t);
+  const server = await UapiServer.listen('wgtest0', { dir });
+  t.after(() => server.close());
+  const pending = talk(server.path, 'get=1\n\n', 1);
+  await new Promise((r) => setTimeout(r, 100));
+  server.onRequest(() => 'listen_port=7\nerrno=0\n\n');
+  assert.equal((await pending).text, 'listen_port=7\nerrno=0\n\n');
+});
+
+test('closing the server while a request waits for a handler neither hangs nor answers anything but errno=-55', async (t) => {
+  const dir = tmpDir(t);
+  const server = await UapiServer.listen('wgtest0', { dir });
+  const c = net.connect(server.path);
+  let text = '';
+  c.setEncoding('latin1');
+  c.on('data', (d: string) => (text += d));
+  c.on('error', () => {});
+  await new Promise<void>((r) => c.on('connect', () => r()));
+  c.write('set=1\nlisten_port=1\n\n');
+  await new Promise((r) => setTimeout(r, 100));
+  const closedGate = new Promise<void>((r) => c.on('close', () => r()));
+  await server.close();
+  await closedGate;
+  assert.ok(text === '' || text === 'errno=-55\n\n', `got ${JSON.stringify(text)}`);
+  t.after(() => c.destroy());
+});
