@@ -16,6 +16,7 @@ import {
   REKEY_AFTER_MESSAGES,
   TRANSPORT_HEADER_SIZE,
 } from '../wire/constants.js';
+import { readU32LE, writeU32LE } from '../wire/messages.js';
 import { ReplayFilter } from './replay.js';
 import { DatagramSlab } from './datagram-slab.js';
 
@@ -109,12 +110,12 @@ export class Keypair {
     const hi = this.sendHi;
     const lo = this.sendLo;
     out[0] = MESSAGE_TRANSPORT;
-    writeU32(out, 4, this.remoteIndex);
-    writeU32(out, 8, lo);
-    writeU32(out, 12, hi);
+    writeU32LE(out, 4, this.remoteIndex);
+    writeU32LE(out, 8, lo);
+    writeU32LE(out, 12, hi);
     const nonce = this.sendNonce;
-    writeU32(nonce, 4, lo);
-    writeU32(nonce, 8, hi);
+    writeU32LE(nonce, 4, lo);
+    writeU32LE(nonce, 8, hi);
     out.set(packet, TRANSPORT_HEADER_SIZE);
     p.chacha20Poly1305Seal(
       this.sendKey,
@@ -176,19 +177,8 @@ settleLayout();
 
 /** The 64-bit counter of a transport datagram as a bigint (for the replay filter). */
 export function transportCounter(datagram: Uint8Array): bigint {
-  const lo = readU32(datagram, 8);
-  const hi = readU32(datagram, 12);
+  const lo = readU32LE(datagram, 8);
+  const hi = readU32LE(datagram, 12);
   if (hi < 0x20_0000) return BigInt(hi * TWO_32 + lo); // < 2^53: exact as a number
   return (BigInt(hi) << 32n) | BigInt(lo);
-}
-
-function writeU32(b: Uint8Array, off: number, v: number): void {
-  b[off] = v & 0xff;
-  b[off + 1] = (v >>> 8) & 0xff;
-  b[off + 2] = (v >>> 16) & 0xff;
-  b[off + 3] = (v >>> 24) & 0xff;
-}
-
-function readU32(b: Uint8Array, off: number): number {
-  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
 }

@@ -12,6 +12,7 @@ import {
   REKEY_TIMEOUT_MS,
 } from '../wire/constants.js';
 import { innerPacketLength, sourceAddress } from '../wire/ip-packet.js';
+import { readU32LE } from '../wire/messages.js';
 import type { Endpoint } from './endpoint.js';
 import type { Peer, PeerContext } from './peer.js';
 import { sendHandshakeInitiation, sendStagedPackets } from './send.js';
@@ -22,7 +23,7 @@ const REKEY_ON_RECEIVE_AGE_MS = REJECT_AFTER_TIME_MS - KEEPALIVE_TIMEOUT_MS - RE
 /** `datagram` is a classified transport message (≥ 32 bytes, reserved bytes zero). */
 export function receiveTransport(ctx: PeerContext, datagram: Uint8Array, from: Endpoint, now: number): void {
   const drops = ctx.drops;
-  const idx = (datagram[4]! | (datagram[5]! << 8) | (datagram[6]! << 16) | (datagram[7]! << 24)) >>> 0;
+  const idx = readU32LE(datagram, 4);
   const entry = ctx.index.get(idx);
   if (entry === undefined || entry.keypair === null) {
     drops['unknown-index']++;
@@ -40,9 +41,7 @@ export function receiveTransport(ctx: PeerContext, datagram: Uint8Array, from: E
     return;
   }
   // Counter halves straight from the header (bytes 8–15, little-endian).
-  const lo = (datagram[8]! | (datagram[9]! << 8) | (datagram[10]! << 16) | (datagram[11]! << 24)) >>> 0;
-  const hi = (datagram[12]! | (datagram[13]! << 8) | (datagram[14]! << 16) | (datagram[15]! << 24)) >>> 0;
-  if (!kp.replay.validateHalves(hi, lo)) {
+  if (!kp.replay.validateHalves(readU32LE(datagram, 12), readU32LE(datagram, 8))) {
     drops['replayed-counter']++;
     return;
   }

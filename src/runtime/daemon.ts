@@ -96,14 +96,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   /** Serialises link transitions and UAPI sets (both may await socket binds). */
   private chain: Promise<unknown> = Promise.resolve();
 
-  private constructor(opts: DaemonOptions) {
+  /** Built by start(), which has already chosen the provider (the warm-up needs it first). */
+  private constructor(opts: DaemonOptions & { readonly crypto: CryptoProvider }) {
     super();
     this.tun = opts.tun;
     this.ifname = opts.tun.name;
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger ?? createLogger('error', `(${opts.tun.name}) `);
-    this.crypto =
-      typeof opts.crypto === 'object' ? opts.crypto : selectProvider((opts.crypto as CryptoChoice | undefined) ?? 'auto');
+    this.crypto = opts.crypto;
     this.deliverFilter = opts.deliverFilter ?? null;
     this.effects = new EffectsQueue(this.flush, (ev) => this.onDeviceEvent(ev));
     this.device = new Device({
