@@ -87,7 +87,14 @@ export async function openEventJournal(dir: string): Promise<{ journal: Journal;
       return;
     }
     queue.push(op);
-    if (!running) void run();
+    if (running) return;
+    // Start in a microtask, not now: lines appended in the same turn (a
+    // connect event and the peer's connected record right after it) then go
+    // out in one write. Started at once, the first line went alone and the
+    // second waited for its fdatasync — a SIGKILL in between lost the
+    // record, and the restart sent no disconnect for that peer.
+    running = true;
+    queueMicrotask(() => void run());
   }
 
   const line = (obj: unknown, sync: boolean): Promise<void> =>
