@@ -165,15 +165,26 @@ export class Keypair {
  * path at the first real packet (--trace-deopt: "wrong map" in seal/open).
  * One throw-away keypair with such values fixes the layout before any
  * code is optimised. Its keys are fresh zero arrays, wiped again.
+ *
+ * It must stay alive: V8 keeps a class's layouts only while some object
+ * uses them. A keypair dropped at once let the first GC forget the settled
+ * layout, the warm-up rebuilt it with small-integer counters, and its final
+ * wipe changed it again — the same deoptimisation, at the first real
+ * packet (--log-maps showed the Keypair layouts rebuilt between load and
+ * warm-up). Exported so that V8 keeps it in the module's context; a
+ * module-local constant read by no function is a stack slot of the
+ * module's top-level code and dies with it.
  */
-function settleLayout(): void {
+function settleLayout(): Keypair {
   const kp = new Keypair(
     { sendKey: new Uint8Array(32), receiveKey: new Uint8Array(32), isInitiator: false, localIndex: 0xffff_ffff, remoteIndex: 0xffff_ffff },
     0.5,
   );
   kp.wipe();
+  return kp;
 }
-settleLayout();
+/** The settled-layout keypair (wiped), kept alive for the reason above. */
+export const layoutAnchor: readonly Keypair[] = [settleLayout()];
 
 /** The 64-bit counter of a transport datagram as a bigint (for the replay filter). */
 export function transportCounter(datagram: Uint8Array): bigint {
