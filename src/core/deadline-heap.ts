@@ -6,6 +6,8 @@
  * Items whose deadline is Infinity are not kept in the heap at all.
  */
 
+import { objectArray } from '../util/object-array.js';
+
 /** Something with a deadline that the heap can position in place. */
 export interface HeapItem {
   /** Slot in the heap array, -1 when not in the heap. Owned by the heap. */
@@ -15,7 +17,9 @@ export interface HeapItem {
 }
 
 export class DeadlineHeap<T extends HeapItem> {
-  private readonly items: T[] = [];
+  // Born with object elements: a daemon's heap is new after the warm-up
+  // optimised push() for one (util/object-array.ts).
+  private readonly items: T[] = objectArray<T>();
 
   get size(): number {
     return this.items.length;
