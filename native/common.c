@@ -119,6 +119,21 @@ napi_value tswg_uint(napi_env env, uint32_t v) {
   return r;
 }
 
+/* Up to this size the zero-fill of a plain ArrayBuffer is cheaper than a Buffer's re-parenting. */
+#define SMALL_BATCH_BYTES 16384
+
+napi_value tswg_new_batch(napi_env env, size_t len, void **data) {
+  napi_value out;
+  if (len <= SMALL_BATCH_BYTES) {
+    napi_value ab;
+    if (napi_create_arraybuffer(env, len, data, &ab) != napi_ok) return NULL;
+    if (napi_create_typedarray(env, napi_uint8_array, len, ab, 0, &out) != napi_ok) return NULL;
+    return out;
+  }
+  if (napi_create_buffer(env, len, data, &out) != napi_ok) return NULL;
+  return out;
+}
+
 napi_value tswg_str(napi_env env, const char *s) {
   napi_value r;
   napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &r);

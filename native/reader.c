@@ -5,10 +5,11 @@
  * No threadpool thread parked in read(2), no busy polling (checklist §13).
  *
  * Batch hand-off (the cheapest safe shape we found): the packets are packed
- * back to back and copied once into a fresh Buffer, and their lengths are
+ * back to back and copied once into fresh memory (tswg_new_batch: a
+ * Uint8Array, a Buffer for large batches), and their lengths are
  * written into a caller-supplied Uint32Array that is reused for every batch.
  * JS gets cb(0, buffer, count): packet i starts at the sum of lengths[0..i).
- * The Buffer is new per batch, so JS may keep views into it; the lengths
+ * The array is new per batch, so JS may keep views into it; the lengths
  * array is only valid during the callback. Fatal errors: cb(errno, undefined, 0)
  * once, after which the reader is stopped (errno -1 = end of file).
  */
@@ -103,7 +104,8 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   if (count > 0) {
     napi_value argv[3], buf;
     void *data;
-    if (napi_create_buffer_copy(r->env, off, r->arena, &data, &buf) == napi_ok) {
+    if ((buf = tswg_new_batch(r->env, off, &data)) != NULL) {
+      memcpy(data, r->arena, off);
       argv[0] = tswg_int(r->env, 0);
       argv[1] = buf;
       argv[2] = tswg_uint(r->env, count);

@@ -35,6 +35,13 @@ int tswg_arg_func(napi_env env, napi_value v, const char *what);
 napi_value tswg_int(napi_env env, int32_t v);
 napi_value tswg_uint(napi_env env, uint32_t v);
 napi_value tswg_str(napi_env env, const char *s);
+/* Fresh memory for one batch handed to JS, len bytes at *data (contents
+ * undefined); NULL on failure. Small batches (a sparse flow: one packet per
+ * wake-up) get a plain Uint8Array, large ones a Buffer: Node makes every
+ * Buffer by re-parenting a Uint8Array onto Buffer.prototype, a visible cost
+ * per wake-up in profiles of a ping, while a plain ArrayBuffer is zeroed
+ * first, which only costs at bulk sizes. Both are Uint8Arrays to JS. */
+napi_value tswg_new_batch(napi_env env, size_t len, void **data);
 void tswg_set(napi_env env, napi_value obj, const char *key, napi_value v);
 
 /* Calls fn(argv) as a top-level callback from a libuv callback, so

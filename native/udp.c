@@ -4,7 +4,7 @@
  * call, one Buffer and one send request per datagram; here a uv_poll_t wakes
  * us when the non-blocking socket is readable, recvmmsg(2) drains up to
  * maxBatch datagrams, and JS gets ONE call per batch (same hand-off shape as
- * reader.c: packed copy in a fresh Buffer, lengths in a reused Uint32Array,
+ * reader.c: packed copy in fresh memory, lengths in a reused Uint32Array,
  * plus the source addresses in a reused Uint8Array, ADDR_STRIDE bytes each:
  * [0] family 4|6, [2..4) port big-endian, [4..20) address bytes).
  * Sends go out with sendmmsg(2), many datagrams to one destination per call.
@@ -154,7 +154,7 @@ static void udp_on_readable(uv_poll_t *h, int status, int events) {
     for (int i = 0; i < got; i++) total += r->msgs[i].msg_len;
     napi_value argv[3], buf;
     void *data;
-    if (napi_create_buffer(r->env, total, &data, &buf) == napi_ok) {
+    if ((buf = tswg_new_batch(r->env, total, &data)) != NULL) {
       size_t off = 0;
       for (int i = 0; i < got; i++) {
         uint8_t rec[ADDR_STRIDE];

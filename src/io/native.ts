@@ -24,12 +24,12 @@ export interface NativeError extends Error {
 
 /**
  * Batch callback of `startReader`. `code` 0: `count` packets are packed back
- * to back in `buffer` (a fresh Buffer per batch, safe to keep views into) and
+ * to back in `buffer` (fresh memory per batch, safe to keep views into) and
  * their lengths are in the caller's `lengths` array (valid during the call
  * only). `code` ≠ 0: fatal, the reader has stopped; a positive errno (EBADFD
  * = TUN deleted), or -1 for end of file.
  */
-export type ReaderCallback = (code: number, buffer: Buffer | undefined, count: number) => void;
+export type ReaderCallback = (code: number, buffer: Uint8Array | undefined, count: number) => void;
 
 /** rtnetlink callback: kind 0 = new/changed, 1 = deleted, 2 = events lost (resync), 3 = fatal (errno set). */
 export type LinkWatchCallback = (

@@ -57,7 +57,7 @@ export class TunOffload {
    * packets packed back to back in a fresh buffer (4-byte aligned, so the
    * checksum fast path applies), with their lengths.
    */
-  decode(buf: Buffer, lengths: Uint32Array, count: number): DecodedBatch {
+  decode(buf: Uint8Array, lengths: Uint32Array, count: number): DecodedBatch {
     const h = this.h;
     const sizes = this.sizes;
     sizes.length = 0;

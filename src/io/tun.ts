@@ -48,7 +48,7 @@ export interface TunStats {
 }
 
 /** Zero-copy batch shape: packet i is `buffer[offset_i, offset_i + lengths[i])`, offsets cumulative from 0. */
-export type BatchHandler = (buffer: Buffer, lengths: Uint32Array, count: number) => void;
+export type BatchHandler = (buffer: Uint8Array, lengths: Uint32Array, count: number) => void;
 
 const EBADFD = 77; // what read(2) returns once the interface is deleted
 
