@@ -2,7 +2,7 @@
 // padding) and Keypairs (previous/current/next rotation, whitepaper §5.4.6).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Keypair, paddedLength, transportCounter } from '../../src/core/keypair.js';
+import { Keypair, layoutAnchor, paddedLength, transportCounter } from '../../src/core/keypair.js';
 import { Keypairs } from '../../src/core/keypairs.js';
 import { nobleProvider } from '../../src/crypto/noble.js';
 import { selectProvider } from '../../src/crypto/select.js';
@@ -147,4 +147,15 @@ test('Keypairs: responder waits in next; confirm rotates; an unconfirmed next be
   s.clear();
   assert.deepEqual(released.sort((x, y) => x - y), [1, 2, 3, 4, 5, 6]);
   assert.equal(s.current, null);
+});
+
+test('the keypair kept for V8 layout holds no key material and cannot seal', () => {
+  // It lives for the whole process (keypair.ts, settleLayout): it must not be
+  // a usable session or keep anything secret.
+  assert.equal(layoutAnchor.length, 1);
+  const kp = layoutAnchor[0]!;
+  assert.ok(kp.sendKey.every((b) => b === 0));
+  assert.ok(kp.receiveKey.every((b) => b === 0));
+  assert.equal(kp.isSendExhausted, true);
+  assert.equal(kp.seal(nobleProvider, new Uint8Array(20), 1420), null);
 });
