@@ -340,7 +340,7 @@ export async function warmDataPath(crypto: CryptoProvider, clock: Clock, random:
       // wipes the keypairs, writes the real daemon also makes sooner or later.
       // Made here, before V8 optimises the data path, they cannot throw the
       // optimised code away later (and the final teardown below repeats them).
-      if (pass === 0) {
+      if (pass === 0 && !pace.cancelled()) {
         for (const [a, b] of pairs) {
           a.device.setUp(false);
           b.device.setUp(false);
@@ -368,7 +368,8 @@ export async function warmDataPath(crypto: CryptoProvider, clock: Clock, random:
       a.device.setUp(false);
       b.device.setUp(false);
     }
-    warmedObjects.push(pairs);
+    // Only the latest set: an embedding process that starts many interfaces keeps one.
+    warmedObjects.splice(0, warmedObjects.length, pairs);
   }
 }
 

@@ -4,7 +4,7 @@
 // reports what got through and stops when asked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { warmDataPath } from '../../src/runtime/jit-warmup.js';
+import { warmDataPath, warmedObjects } from '../../src/runtime/jit-warmup.js';
 import { nodeProvider } from '../../src/crypto/node.js';
 import { nobleProvider } from '../../src/crypto/noble.js';
 import { systemClock, systemRandom } from '../../src/io/system-ports.js';
@@ -35,4 +35,14 @@ test('the warm-up yields to the event loop between slices', async () => {
   await warmDataPath(nodeProvider, systemClock, systemRandom, { rounds: 60, roundsPerTurn: 2 });
   clearInterval(iv);
   assert.ok(ticks > 0, 'timers ran while the warm-up was in progress');
+});
+
+test('only the latest warm-up\'s interfaces are kept, however many run', async () => {
+  // An embedding process may start many interfaces; what the warm-up keeps
+  // alive for V8 must not grow with them.
+  await warmDataPath(nodeProvider, systemClock, systemRandom, { rounds: 8 });
+  const first = warmedObjects[0];
+  await warmDataPath(nodeProvider, systemClock, systemRandom, { rounds: 8 });
+  assert.equal(warmedObjects.length, 1);
+  assert.notEqual(warmedObjects[0], first);
 });
