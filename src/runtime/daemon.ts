@@ -282,12 +282,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     return next;
   }
 
-  /** Runs one core entry point and re-arms the single timer at the core's next deadline. */
   /** The core's drop counters and the daemon's own (handshake messages refused by a full queue). */
   private dropCounts(): Record<string, number> {
     return { ...this.device.drops, 'handshake-queue-full': this.handshakes.dropped };
   }
 
+  /** Runs one core entry point and re-arms the single timer at the core's next deadline. */
   private run<T>(fn: () => T): T {
     const r = fn();
     this.rearm();

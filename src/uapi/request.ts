@@ -48,7 +48,7 @@ export function handleRequest(lines: readonly string[], h: UapiHandlers): Promis
  * exactly handleRequest's reply.
  */
 export function handleRequestChunked(lines: readonly string[], h: UapiHandlers): Promise<UapiOutcome<Iterable<string>>> {
-  return handle(lines, h, (s) => formatGetChunks(s));
+  return handle(lines, h, formatGetChunks);
 }
 
 async function handle<Get>(lines: readonly string[], h: UapiHandlers, format: (s: DeviceSnapshot) => Get): Promise<UapiOutcome<Get>> {
