@@ -4,7 +4,7 @@
  * the interface is deleted — what wireguard-go's netlink listener does
  * (protocol-checklist §12 "Link up", §10.5 `wg-quick down`).
  */
-import { errnoName, loadNative, type NativeHandle } from './native.js';
+import { errnoName, loadNative, type NativeAddon, type NativeHandle } from './native.js';
 
 /** One rtnetlink observation. `flags` are IFF_* bits; `mtu` 0 when the kernel omitted it. */
 export type LinkEvent =
@@ -16,14 +16,15 @@ export type LinkEvent =
 
 export class LinkMonitor {
   private handle: NativeHandle | null;
+  private readonly native: NativeAddon;
 
-  private constructor(handle: NativeHandle) {
+  private constructor(handle: NativeHandle, native: NativeAddon) {
     this.handle = handle;
+    this.native = native;
   }
 
   /** Watches `ifindex` (0 = every interface). Throws a NativeError if netlink is unavailable. */
-  static start(ifindex: number, onEvent: (e: LinkEvent) => void): LinkMonitor {
-    const native = loadNative();
+  static start(ifindex: number, onEvent: (e: LinkEvent) => void, native: NativeAddon = loadNative()): LinkMonitor {
     let monitor: LinkMonitor | null = null;
     const handle = native.startLinkWatch(ifindex, (kind, index, name, flags, mtu, errno) => {
       if (kind === 0 || kind === 1) {
@@ -35,20 +36,20 @@ export class LinkMonitor {
         onEvent({ type: 'error', errno, message: `rtnetlink socket failed: ${errnoName(errno)}` });
       }
     });
-    monitor = new LinkMonitor(handle);
+    monitor = new LinkMonitor(handle, native);
     return monitor;
   }
 
   /** Lets the process exit while the monitor runs. */
   unref(): this {
-    if (this.handle) loadNative().refHandle(this.handle, false);
+    if (this.handle) this.native.refHandle(this.handle, false);
     return this;
   }
 
   /** Stops watching and closes the netlink socket; idempotent. */
   close(): void {
     if (!this.handle) return;
-    loadNative().stopLinkWatch(this.handle);
+    this.native.stopLinkWatch(this.handle);
     this.handle = null;
   }
 }

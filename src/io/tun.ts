@@ -23,6 +23,8 @@ export interface TunOptions {
    * follows the inherited fd's flags.
    */
   offload?: boolean;
+  /** The addon behind the fd (default: the built one; the glue warm-up passes an in-memory one, io/memory-addon.ts). */
+  native?: NativeAddon;
 }
 
 function offloadDefault(opts: TunOptions): boolean {
@@ -97,7 +99,7 @@ export class Tun {
 
   /** Creates (or attaches to) TUN `name`; '' or 'name%d' lets the kernel choose. Throws a NativeError. */
   static create(name: string, opts: TunOptions = {}): Tun {
-    const native = loadNative();
+    const native = opts.native ?? loadNative();
     const vnet = offloadDefault(opts);
     const { fd, name: actual } = native.openTun(name, vnet);
     try {
@@ -110,7 +112,7 @@ export class Tun {
 
   /** Adopts an inherited TUN fd (WG_TUN_FD, checklist §10.4); makes it non-blocking. */
   static fromFd(fd: number, opts: TunOptions = {}): Tun {
-    const native = loadNative();
+    const native = opts.native ?? loadNative();
     const info = native.tunInfo(fd);
     return new Tun(native, fd, info.name, opts, (info.flags & IFF_VNET_HDR) !== 0);
   }
@@ -265,7 +267,7 @@ export class Tun {
   private startMonitor(): void {
     if (this.monitor || this.closed) return;
     this.lastLink = this.linkState();
-    this.monitor = LinkMonitor.start(this.ifindex, (e) => this.onLinkEvent(e));
+    this.monitor = LinkMonitor.start(this.ifindex, (e) => this.onLinkEvent(e), this.native);
     if (!this.referenced) this.monitor.unref();
   }
 

@@ -22,6 +22,8 @@ export interface NativeUdpOptions {
    * true; TSWG_UDP_OFFLOAD=0 turns the default off). Probed per socket.
    */
   offload?: boolean;
+  /** The addon (default: the built one; the glue warm-up passes an in-memory one, memory-addon.ts). */
+  native?: NativeAddon;
 }
 
 const ADDR_STRIDE = 20; // native/udp.c: [0] family, [2..4) port BE, [4..20) address
@@ -66,7 +68,7 @@ export class NativeUdpBind {
 
   /** Throws a NativeError (ERR_TSWG_NATIVE_MISSING) when the addon is not built. */
   constructor(opts: NativeUdpOptions = {}) {
-    this.native = loadNative();
+    this.native = opts.native ?? loadNative();
     if (typeof this.native.udpSocket !== 'function') throw new Error('the tswg addon predates batched UDP; rebuild it');
     this.address4 = opts.address4 === undefined ? '0.0.0.0' : opts.address4;
     this.address6 = opts.address6 === undefined ? '::' : opts.address6;
