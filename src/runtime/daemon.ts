@@ -26,6 +26,7 @@ import { UdpBind } from '../io/udp.js';
 import { NativeUdpBind } from '../io/udp-native.js';
 import { HandshakeQueue } from './handshake-queue.js';
 import { warmDataPath } from './jit-warmup.js';
+import { warmDaemonGlue } from './glue-warmup.js';
 import { EffectsQueue } from './effects-queue.js';
 import { DropReporter, dropTotals } from './drop-report.js';
 import { createLogger, type Logger } from './logger.js';
@@ -46,10 +47,15 @@ export interface DaemonOptions {
    * (see jit-warmup.ts). Default on; TSWG_WARMUP=0 turns the default off.
    */
   readonly warmup?: boolean;
+  /**
+   * Makes the UDP binding (default: the addon's batched sockets, else
+   * node:dgram). The glue warm-up passes in-memory sockets.
+   */
+  readonly udp?: () => Bind;
 }
 
 /** Either UDP implementation: batched native sockets, or node:dgram as the fallback. */
-type Bind = UdpBind | NativeUdpBind;
+export type Bind = UdpBind | NativeUdpBind;
 
 /**
  * The batched native sockets unless TSWG_UDP=dgram asks for node:dgram or the
@@ -93,6 +99,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly handshakes: HandshakeQueue;
   private readonly dropReporter: DropReporter;
   private readonly effects: EffectsQueue;
+  private readonly newBind: () => Bind;
   /** Serialises link transitions and UAPI sets (both may await socket binds). */
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -105,6 +112,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.log = opts.logger ?? createLogger('error', `(${opts.tun.name}) `);
     this.crypto = opts.crypto;
     this.deliverFilter = opts.deliverFilter ?? null;
+    this.newBind = opts.udp ?? newBind;
     this.effects = new EffectsQueue(this.flush, (ev) => this.onDeviceEvent(ev));
     this.device = new Device({
       crypto: this.crypto,
@@ -141,9 +149,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     let warmed: string | null = null;
     let warmError: string | null = null;
     if (opts.warmup ?? process.env.TSWG_WARMUP !== '0') {
+      const clock = opts.clock ?? systemClock;
+      const random = opts.random ?? systemRandom;
       try {
-        const w = await warmDataPath(crypto, opts.clock ?? systemClock, opts.random ?? systemRandom);
+        const w = await warmDataPath(crypto, clock, random);
         warmed = `data path warmed up in memory: ${w.delivered} packets in ${w.ms.toFixed(0)} ms`;
+        // Then the daemon's own I/O glue, with two throw-away daemons (glue-warmup.ts).
+        const g = await warmDaemonGlue((o) => Daemon.start(o), { crypto, clock, random, vnet: opts.tun.offload !== null });
+        warmed += `; I/O glue: ${g.echoes} echoes in ${g.ms.toFixed(0)} ms`;
       } catch (e) {
         warmError = `data path warm-up failed: ${(e as Error).message}`;
       }
@@ -225,7 +238,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     return this.enqueue(async () => {
       let fresh: Bind | null = null;
       if (delta.listenPort !== undefined && delta.listenPort !== this.listenPort && this.linkUp) {
-        fresh = newBind();
+        fresh = this.newBind();
         fresh.onDatagram(this.onDatagram, this.onDatagramBatchEnd);
         try {
           await fresh.open(delta.listenPort);
@@ -302,7 +315,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (this.closed || up === this.linkUp) return;
     this.linkUp = up;
     if (up) {
-      const b = newBind();
+      const b = this.newBind();
       b.onDatagram(this.onDatagram, this.onDatagramBatchEnd);
       try {
         const port = await b.open(this.listenPort);
