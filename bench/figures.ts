@@ -20,7 +20,7 @@ export function figureIds(group: Group, lookupSizes: readonly number[]): string[
     case 'crypto':
       return PROVIDERS.flatMap((p) => [`crypto.${p}.seal1420`, `crypto.${p}.open1420`, `crypto.${p}.x25519`]);
     case 'handshake':
-      return PROVIDERS.flatMap((p) => [`handshake.${p}.full`, `handshake.${p}.responder`, `handshake.${p}.responderCpu`]);
+      return PROVIDERS.flatMap((p) => [`handshake.${p}.full`, `handshake.${p}.responder`, `handshake.${p}.responderCpu`, `handshake.${p}.responderOfBound`]);
     case 'datapath':
       return PROVIDERS.flatMap((p) => [`datapath.${p}.roundtrip`, `datapath.${p}.send`, `datapath.${p}.receive`]);
     case 'io':
