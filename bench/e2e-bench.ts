@@ -86,12 +86,18 @@ async function pingAvg(live: Live, addr: string, count: number): Promise<number>
   return rtt.avgMs;
 }
 
-/** One round for one pair: RTT over the bare veth and through the tunnel, then one iperf3 run. */
-async function oneRound(live: Live, s: BenchSettings, bare: number[]): Promise<number> {
+/** One RTT sample for one pair: over the bare veth, then through the tunnel. */
+async function rttSample(live: Live, s: BenchSettings, bare: number[]): Promise<void> {
   const p = live.pair!;
   const bareMs = await pingAvg(live, p.link.b4, s.pingCount);
   const tunMs = await pingAvg(live, p.b4, s.pingCount);
   bare.push(bareMs);
+  live.rttAdded.push(tunMs - bareMs);
+}
+
+/** One round's iperf3 run for one pair, with the daemons' CPU time around it. */
+async function oneRound(live: Live, s: BenchSettings): Promise<number> {
+  const p = live.pair!;
   const cpu0 = cpuSeconds(p.a.pid) + cpuSeconds(p.b.pid);
   const r = await p.a.ns.run(
     ['iperf3', '-c', p.b4, '-t', String(s.iperfSeconds), '-J', '--connect-timeout', '3000'],
@@ -102,22 +108,21 @@ async function oneRound(live: Live, s: BenchSettings, bare: number[]): Promise<n
   if (res === null) throw new Error(`iperf3 failed: ${iperfError(r.stdout) ?? (r.stderr.trim() || `exit ${r.code}`)}`);
   const mbps = res.bitsPerSecond / 1e6;
   live.mbps.push(mbps);
-  live.rttAdded.push(tunMs - bareMs);
   live.cpuPerGB.push((cpu1 - cpu0) / (res.bytes / 1e9));
   if (res.retransmits !== null) live.retransmits.push(res.retransmits);
   return mbps;
 }
 
-function record(results: Results, live: Live, ratios: number[], note: string): void {
+function record(results: Results, live: Live, ratios: number[], note: string, rttNote: string): void {
   const id = (k: string): string => `e2e.${live.name}.${k}`;
-  const put = (k: string, unit: string, runs: number[], why?: string): void => {
-    if (runs.length > 0) results.set(id(k), summarize(unit, runs, note));
+  const put = (k: string, unit: string, runs: number[], why?: string, n = note): void => {
+    if (runs.length > 0) results.set(id(k), summarize(unit, runs, n));
     else results.set(id(k), missing('unavailable', unit, why ?? live.error ?? 'no successful run'));
   };
   put('mbps', 'Mbit/s', live.mbps);
   const noRef = live.mbps.length > 0 ? 'no wggo-wggo run in the same rounds to compare with' : undefined;
   if (live.name !== 'wggo-wggo') put('ratio', '× wggo-wggo', ratios, noRef);
-  put('rttAddedMs', 'ms', live.rttAdded);
+  put('rttAddedMs', 'ms', live.rttAdded, undefined, rttNote);
   put('cpuSecPerGB', 'CPU s/GB', live.cpuPerGB);
   put('retransmits', 'TCP segments/run', live.retransmits);
 }
@@ -137,13 +142,25 @@ export async function runE2eBench(
     }
     const bare: number[] = [];
     for (let round = 0; round < s.e2eRounds; round++) {
+      // RTT first, in cycles alternating the pairs (settings.rttCycles).
+      for (let c = 0; c < s.rttCycles; c++) {
+        for (const live of lives) {
+          if (live.pair === null || live.server === null) continue;
+          try {
+            await rttSample(live, s, bare);
+          } catch (err) {
+            live.error ??= errorText(err);
+            log(`e2e round ${round + 1} ${live.name} RTT: ${errorText(err)}`);
+          }
+        }
+      }
       for (const live of lives) {
         if (live.pair === null || live.server === null) {
           live.byRound.push(null);
           continue;
         }
         try {
-          const mbps = await oneRound(live, s, bare);
+          const mbps = await oneRound(live, s);
           live.byRound.push(mbps);
           log(`e2e round ${round + 1}/${s.e2eRounds} ${live.name}: ${mbps.toFixed(0)} Mbit/s`);
         } catch (err) {
@@ -156,18 +173,19 @@ export async function runE2eBench(
     }
     const ref = lives.find((l) => l.name === 'wggo-wggo');
     const note = `${s.e2eRounds} alternating rounds, iperf3 -t ${s.iperfSeconds}, MTU 1420, A→B`;
+    const rttNote = `${s.rttCycles * s.e2eRounds} samples of ${s.pingCount} pings 10 ms apart (${s.rttCycles} per round, pairs alternating), tunnel minus bare veth`;
     for (const live of lives) {
       const ratios: number[] = [];
       live.byRound.forEach((v, r) => {
         const base = ref?.byRound[r];
         if (v !== null && base !== null && base !== undefined && base > 0) ratios.push(v / base);
       });
-      record(results, live, ratios, note);
+      record(results, live, ratios, note, rttNote);
     }
     for (const name of E2E_PAIRS.filter((n) => !lives.some((l) => l.name === n))) {
-      record(results, { ...emptyLive(name), error: 'not selected (--pairs)' }, [], note);
+      record(results, { ...emptyLive(name), error: 'not selected (--pairs)' }, [], note, rttNote);
     }
-    if (bare.length > 0) results.set('e2e.bare.rttMs', summarize('ms', bare, 'ping over the bare veth, every pair and round'));
+    if (bare.length > 0) results.set('e2e.bare.rttMs', summarize('ms', bare, 'ping over the bare veth, every RTT sample of every pair'));
     else results.set('e2e.bare.rttMs', missing('unavailable', 'ms', 'no pair came up'));
     // A clean exit lets tswg daemons write their CPU profiles (--cpu-prof writes on exit).
     for (const live of lives) {

@@ -16,11 +16,20 @@ export interface BenchSettings {
   /** Rounds of the alternating A B C … e2e sequence. */
   readonly e2eRounds: number;
   /**
-   * Pings per RTT sample, 10 ms apart. 200 (2 s) in the full run: with 50,
-   * the same pair's added RTT moved by ±0.2 ms between rounds, the size of
-   * the tswg–wireguard-go difference it is meant to show.
+   * Pings per RTT sample, 10 ms apart (100 = 1 s in the full run). A
+   * sample's figure moves with the host's slow spells, which last seconds:
+   * with one 50-ping sample per pair and round, the same pair's added RTT
+   * moved by ±0.2 ms between rounds, and one 200-ping sample per round
+   * still left the three-round median to chance (session 5: tswg ahead in
+   * two rounds of three and behind by median). Hence rttCycles.
    */
   readonly pingCount: number;
+  /**
+   * RTT samples per pair and round, taken in cycles that alternate the
+   * pairs (A B C … A B C …) before the round's iperf3 runs, so every pair
+   * is sampled across the same stretch of host speed.
+   */
+  readonly rttCycles: number;
   /** Peers loaded with `wg setconf`. */
   readonly setconfPeers: number;
   /** Initiations in the responder flood (each from its own peer and source endpoint). */
@@ -42,6 +51,7 @@ export function settingsFor(quick: boolean): BenchSettings {
         iperfSeconds: 3,
         e2eRounds: 1,
         pingCount: 5,
+        rttCycles: 1,
         setconfPeers: 500,
         floodInitiations: 100,
         slowReps: 1,
@@ -54,7 +64,8 @@ export function settingsFor(quick: boolean): BenchSettings {
         rateSeconds: 1,
         iperfSeconds: 10,
         e2eRounds: 3,
-        pingCount: 200,
+        pingCount: 100,
+        rttCycles: 3,
         setconfPeers: 10_000,
         floodInitiations: 500,
         slowReps: 3,
