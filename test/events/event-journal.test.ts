@@ -2,7 +2,7 @@
 // compaction keeps exactly the pending events, a torn last line is skipped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, appendFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, appendFile, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEventJournal, parseJournal } from '../../src/io/event-journal.js';
@@ -77,4 +77,34 @@ test('parseJournal ignores garbage lines without throwing', () => {
   const r = parseJournal('not json\n{"x":1}\n[1,2]\n{"e":{"id":5}}\n\n');
   assert.equal(r.events.length, 0);
   assert.equal(r.badLines, 4);
+});
+
+test('lines appended in one turn go out in one write, so a connect event never lands without its connected record', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'tswg-journal-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const { journal } = await openEventJournal(dir);
+  // Record what each write(2) of the journal's file handle carries. The
+  // FileHandle class is not exported; its prototype is reached through a
+  // handle of our own and restored afterwards.
+  const probe = await open(join(dir, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { write: (...a: unknown[]) => Promise<unknown> };
+  await probe.close();
+  const original = proto.write;
+  const writes: string[] = [];
+  proto.write = function (this: unknown, ...args: unknown[]) {
+    const [buf, off, len] = args as [Buffer, number, number];
+    if (Buffer.isBuffer(buf)) writes.push(buf.subarray(off ?? 0, (off ?? 0) + (len ?? buf.length)).toString('utf8'));
+    return original.apply(this, args);
+  };
+  t.after(() => {
+    proto.write = original;
+  });
+  // The pipeline's connect: the event (fdatasync'd) and the peer's record, in the same turn.
+  const a = journal.appendEvent(ev(7), 1);
+  const b = journal.appendConnection('peer7', { payload: { PeerId: 'peer7' }, sessionStartWallMs: 1 });
+  await Promise.all([a, b]);
+  proto.write = original;
+  await journal.close();
+  assert.equal(writes.length, 1, `one write for both lines, got ${writes.length}: ${JSON.stringify(writes)}`);
+  assert.match(writes[0]!, /"e":\{"id":"ID0007".*\n\{"c":"peer7"/s);
 });
