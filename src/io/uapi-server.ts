@@ -117,7 +117,9 @@ export class UapiServer {
    * socket before the interface exists (so a bind failure is reported before
    * any work) and then warms up its data path for a few hundred ms; `wg set`
    * right after the socket appears got errno -55 (ENOANO) in that window.
-   * Resolved with null by close(): those requests then get -55.
+   * Resolved with null by close(), which also drops every connection at
+   * once: a request still waiting then ends with its connection closed and
+   * no reply, as when the daemon exits.
    */
   private readonly handlerReady: Promise<UapiHandler | null>;
   private resolveHandler!: (h: UapiHandler | null) => void;
