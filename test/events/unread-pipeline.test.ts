@@ -72,3 +72,16 @@ test('no consumer: removing a tracked (connected) peer still drops it; removing 
   await p.close({ flushTimeoutMs: 0 });
   assert.deepEqual(seen, [`disconnect/${peerId(5)}`]);
 });
+
+test('a peer created while nobody listened still gets its delete once a subscriber is there', async (t) => {
+  const p = await createEventPipeline({ ifname: 'wg0', stateDir: null, config: defaultEventsConfig(), logger: memoryLogger() });
+  t.after(() => p.close({ shutdown: false, flushTimeoutMs: 0 }));
+  p.handle(created(3, 1000));
+  const seen: PortalEnvelope[] = [];
+  p.events.on('event', (ev) => seen.push(ev));
+  p.handle(removed(3, 2000));
+  assert.deepEqual(
+    seen.map((ev) => `${ev.event}/${ev.entity}/${ev.identifier}`),
+    [`delete/peer/${peerId(3)}`],
+  );
+});
