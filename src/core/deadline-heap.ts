@@ -32,8 +32,10 @@ export class DeadlineHeap<T extends HeapItem> {
 
   /** Earliest deadline, or undefined when the heap is empty. */
   peekKey(): number | undefined {
-    const top = this.items[0];
-    return top === undefined ? undefined : top.heapKey;
+    // Length first, not items[0] on an empty array: an out-of-bounds read
+    // the daemon's warm-up never made threw away the optimised rearm at a
+    // real daemon's first packet, which comes before any peer has a timer.
+    return this.items.length === 0 ? undefined : this.items[0]!.heapKey;
   }
 
   /** Files `item` under `key`; Infinity removes it. */

@@ -155,7 +155,13 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         const w = await warmDataPath(crypto, clock, random);
         warmed = `data path warmed up in memory: ${w.delivered} packets in ${w.ms.toFixed(0)} ms`;
         // Then the daemon's own I/O glue, with two throw-away daemons (glue-warmup.ts).
-        const g = await warmDaemonGlue((o) => Daemon.start(o), { crypto, clock, random, vnet: opts.tun.offload !== null });
+        const g = await warmDaemonGlue((o) => Daemon.start(o), {
+          crypto,
+          clock,
+          random,
+          vnet: opts.tun.offload !== null,
+          filter: opts.deliverFilter !== undefined,
+        });
         warmed += `; I/O glue: ${g.echoes} echoes in ${g.ms.toFixed(0)} ms`;
       } catch (e) {
         warmError = `data path warm-up failed: ${(e as Error).message}`;
@@ -165,7 +171,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     d.log.verbose(`starting with the ${d.crypto.name} crypto provider`);
     if (warmed !== null) d.log.verbose(warmed);
     if (warmError !== null) d.log.error(warmError);
-    d.tun.onBatch((buffer, lengths, count) => {
+    const daemonTunBatch = (buffer: Uint8Array, lengths: Uint32Array, count: number): void => {
       // One TUN batch → every packet through the core; the datagrams it
       // produces leave together (sendmmsg per endpoint) at the batch's end.
       const ab = buffer.buffer;
@@ -181,7 +187,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         d.effects.endBatch();
       }
       d.rearm();
-    });
+    };
+    d.tun.onBatch(daemonTunBatch);
     d.tun.onClosed((reason) => {
       d.log.verbose(`TUN closed: ${reason}`);
       void d.close('tun-removed');

@@ -9,10 +9,15 @@
  * V8's lower tiers for 10–15 s (--trace-opt: `endpointAt`, `flush`,
  * `rearm`, `decode`, `receiveDatagram` optimised 11–15 s after start), and
  * the first pings paid for it: added RTT 0.76–0.90 ms in the first 20 s
- * against 0.60–0.64 ms after. With this warm-up, the first two samples of
- * 200 pings after start added 0.77 and 0.67 ms (two runs) against 1.19 and
- * 0.85 ms without it, and wireguard-go's 0.76 and 0.54 ms, alternating in
- * the same runs; no optimised function was thrown away after start.
+ * against 0.60–0.64 ms after.
+ *
+ * With this warm-up, --trace-opt --trace-deopt on both daemons of a pair
+ * under a 100/s ping showed nothing optimised and nothing thrown away in
+ * the 25 s after start: the real daemon runs the warm-up's optimised code
+ * from its first packet. Added RTT, four alternating samples of 100 pings
+ * right after start, medians of two runs: 0.72 and 0.57 ms, against 0.74
+ * and 0.76 ms for wireguard-go and 0.81 and 0.69 ms for this warm-up's
+ * first version (which lost its optimised code when its daemons closed).
  *
  * So here two complete Daemons run over an in-memory addon
  * (io/memory-addon.ts): configured through UAPI like a real one, a
@@ -29,7 +34,7 @@ import { generatePrivateKey, publicKeyOf } from '../crypto/keys.js';
 import { toHex } from '../util/bytes.js';
 import { Tun } from '../io/tun.js';
 import { NativeUdpBind } from '../io/udp-native.js';
-import { loadNative } from '../io/native.js';
+import { loadNative, type NativeAddon } from '../io/native.js';
 import { addonShaped, HOST_ADDRESS, MemoryAddon } from '../io/memory-addon.js';
 import { createLogger } from './logger.js';
 import type { Daemon, DaemonOptions } from './daemon.js';
@@ -47,6 +52,8 @@ export interface GlueWarmupOptions {
   random: Random;
   /** Whether the real TUN carries virtio_net_hdr (offloads): the same TUN code paths are then warmed. */
   vnet: boolean;
+  /** Whether the real daemon has a deliverFilter (the CLI's always does: the liveness probe's). */
+  filter?: boolean;
   /** Ping rounds (each: one echo A→B, one B→A; every 4th also a TCP burst). */
   rounds?: number;
   /** Rounds per event-loop turn. */
@@ -129,6 +136,15 @@ async function configure(d: Daemon, key: Uint8Array, peer: Uint8Array, ips: read
   if (reply !== 'errno=0\n\n') throw new Error('warm-up configuration refused');
 }
 
+/** Two deliverFilters that pass every packet (no IP packet starts with a zero byte, none is empty). */
+const passFilterA = (packet: Uint8Array): boolean => packet.length === 0;
+const passFilterB = (packet: Uint8Array): boolean => packet[0] === 0;
+
+async function keepalive(d: Daemon, peer: Uint8Array, seconds: number): Promise<void> {
+  const reply = await d.uapi(['set=1', `public_key=${toHex(peer)}`, `persistent_keepalive_interval=${seconds}`, '']);
+  if (reply !== 'errno=0\n\n') throw new Error('warm-up configuration refused');
+}
+
 /**
  * Runs the glue warm-up. `start` is Daemon.start (passed in, so this module
  * does not import the daemon it warms). Resolves with what got through;
@@ -147,21 +163,54 @@ export async function warmDaemonGlue(start: (o: DaemonOptions) => Promise<Daemon
   } catch {
     // no addon: the daemon will use node:dgram, and this warms what it can
   }
-  const native = addonShaped(mem, real);
+  // Two views of the one in-memory addon, one per talking daemon: each has
+  // its own function objects, so a call like `this.native.udpSendMany(…)`
+  // sees two targets and V8 compiles a plain call, which the real addon's
+  // functions then take too (with one view, the optimised flush and TUN
+  // write checked for that view's function and were thrown away at the
+  // real daemon's first send and write: "wrong call target").
+  const natives = [addonShaped(mem, real), addonShaped(mem, real)] as const;
+  const native = natives[0];
   const silent = createLogger('silent', '');
   const sides: Side[] = [];
+  /** Every daemon started here, closed at the end. */
+  const running: Daemon[] = [];
+  const startOne = async (name: string, native: NativeAddon, filter?: (packet: Uint8Array) => boolean): Promise<{ daemon: Daemon; tun: Tun }> => {
+    const tun = Tun.create(name, { native, offload: o.vnet });
+    const daemon = await start({
+      tun,
+      crypto: o.crypto,
+      clock: o.clock,
+      random: o.random,
+      logger: silent,
+      warmup: false,
+      udp: () => new NativeUdpBind({ native }),
+      ...(filter !== undefined ? { deliverFilter: filter } : {}),
+    });
+    running.push(daemon);
+    return { daemon, tun };
+  };
   try {
-    for (const name of ['warm-a', 'warm-b']) {
-      const tun = Tun.create(name, { native, offload: o.vnet });
-      const daemon = await start({
-        tun,
-        crypto: o.crypto,
-        clock: o.clock,
-        random: o.random,
-        logger: silent,
-        warmup: false,
-        udp: () => new NativeUdpBind({ native }),
-      });
+    // One daemon is closed before any traffic. V8 compiles a field that has
+    // not changed since construction in as a constant; `closed` (daemon and
+    // TUN) changes only at close, so when the warm-up's daemons closed, the
+    // code it had optimised — the reader callbacks, the batch handlers,
+    // flush, rearm — was thrown away ("code dependencies" in --trace-deopt),
+    // and the real daemon optimised it all again after ~20 s of a sparse
+    // ping. Closing one first makes those fields variables from the start.
+    await (await startOne('warm-z', natives[0])).daemon.close('warm-up');
+    // One that stays unconfigured: a real daemon's first packets come before
+    // `wg setconf` (router solicitations from the kernel, strangers'
+    // datagrams), with no peer and no timer, a state the optimised code must
+    // have seen (else: the timer's cancel path, "insufficient type feedback").
+    const idle = await startOne('warm-0', natives[1]);
+    // With a deliverFilter, the two daemons get two different ones (both pass
+    // every packet): the flush's call to the filter then sees two targets and
+    // is compiled as a plain call, which the real daemon's filter — a third
+    // function — takes without throwing the optimised flush away.
+    const filters = o.filter === true ? [passFilterA, passFilterB] : [undefined, undefined];
+    for (const [k, name] of ['warm-a', 'warm-b'].entries()) {
+      const { daemon, tun } = await startOne(name, natives[k]!, filters[k]);
       const key = generatePrivateKey(o.random);
       sides.push({ daemon, tun, key, pub: publicKeyOf(o.crypto, key) });
     }
@@ -193,6 +242,28 @@ export async function warmDaemonGlue(start: (o: DaemonOptions) => Promise<Daemon
     // optimises it — the real daemon's first datagram is one.
     const stray = new Uint8Array(32);
     stray[0] = 4;
+    // And a stranger's handshake initiation (bad mac1: dropped by the core
+    // after the handshake queue): the daemon's handshake branch, which real
+    // traffic takes at its first datagram, runs with feedback too.
+    const strayInit = new Uint8Array(148);
+    strayInit[0] = 1;
+    // An IPv6 router solicitation (ICMPv6 133 to ff02::2), as the kernel sends when a link comes up.
+    const solicit = new Uint8Array(48);
+    solicit.set([0x60, 0, 0, 0, 0, 8, 58, 255, 0xfe, 0x80], 0);
+    solicit[23] = 1;
+    solicit.set([0xff, 0x02], 24);
+    solicit[39] = 2;
+    solicit[40] = 133;
+    const firstUses = async (): Promise<void> => {
+      const t = Tun.create('warm-c', { native, offload: o.vnet });
+      t.writeMany([ping4]);
+      t.close();
+      const u = new NativeUdpBind({ native });
+      await u.open(0);
+      u.send({ address: HOST_ADDRESS.join('.'), port: b.daemon.port }, stray);
+      await u.close();
+      mem.deliver();
+    };
     const before = mem.writtenTo(fdA) + mem.writtenTo(fdB);
     let r = 0;
     for (; r < rounds && !cancelled(); r++) {
@@ -202,8 +273,36 @@ export async function warmDaemonGlue(start: (o: DaemonOptions) => Promise<Daemon
       mem.deliver();
       mem.readFromTun(fdB, [back4]);
       mem.deliver();
-      mem.sendFrom(STRAY_PORT + (r & 7), 4, r % 2 === 0 ? b.daemon.port : a.daemon.port, stray);
+      mem.sendFrom(STRAY_PORT + (r & 7), 4, r % 2 === 0 ? b.daemon.port : a.daemon.port, r % 16 === 5 ? strayInit : stray);
       mem.deliver();
+      // The daemon's timer re-armed to an earlier deadline (a new setTimeout),
+      // as real traffic does from its first handshake on: persistent
+      // keepalive switched on (a keepalive timer earlier than any pending one)
+      // and off again.
+      // Both daemons, so that calls on this path see two closures of one
+      // site (what V8 then accepts from the real daemon's) rather than one.
+      if (r % 100 === 50) {
+        await keepalive(a.daemon, b.pub, 1);
+        await keepalive(b.daemon, a.pub, 1);
+        mem.deliver();
+        await keepalive(a.daemon, b.pub, 0);
+        await keepalive(b.daemon, a.pub, 0);
+      }
+      // The unconfigured daemon: a router solicitation from its TUN and a
+      // stranger's datagram, with no peer and no timer pending.
+      if (r % 2 === 1) {
+        mem.readFromTun(idle.tun.fd, [solicit]);
+        mem.sendFrom(STRAY_PORT, 4, idle.daemon.port, stray);
+        mem.deliver();
+      }
+      // First uses, while V8 is still collecting feedback (it gives a
+      // function a feedback vector only after its first few calls, so the
+      // daemons' own first TUN write, which sets up the write coalescer, and
+      // first send, which parses the destination address, left none, and the
+      // optimised flush gave up at the real daemon's first write and send:
+      // "insufficient type feedback for construct / call"). A fresh TUN's
+      // and socket's first use, a few times during the run, records them.
+      if (r % 200 === 20) await firstUses();
       if (r % 4 === 3) {
         // A bulk flow's read: several segments of one TCP flow, coalesced on B's TUN write.
         burst.length = 0;
@@ -212,29 +311,14 @@ export async function warmDaemonGlue(start: (o: DaemonOptions) => Promise<Daemon
         mem.deliver();
       }
     }
-    // V8 gives a function its feedback vector only after its first few
-    // calls, so what those calls did leaves no type feedback. The two
-    // daemons' first TUN write (which sets up the write coalescer) and first
-    // send (which parses the destination address once) ran unrecorded, and
-    // the optimised code gave up at the real daemon's first write and send
-    // ("Insufficient type feedback for construct / call"). A fresh TUN's
-    // and socket's first use, now, records them.
-    const extraTun = Tun.create('warm-c', { native, offload: o.vnet });
-    extraTun.writeMany([ping4]);
-    extraTun.close();
-    const extraBind = new NativeUdpBind({ native });
-    await extraBind.open(0);
-    extraBind.send({ address: HOST_ADDRESS.join('.'), port: b.daemon.port }, stray);
-    await extraBind.close();
-    mem.deliver();
     const echoes = mem.echoReplies;
     // Each round: two requests and two replies reach a TUN, plus the bursts.
     if (r > 0 && mem.writtenTo(fdA) + mem.writtenTo(fdB) - before < 4 * r) throw new Error('the in-memory daemons lost packets');
     return { echoes, ms: performance.now() - started };
   } finally {
-    for (const s of sides) await s.daemon.close('warm-up done');
+    for (const d of running) await d.close('warm-up done');
     // Kept for the process's life, like the in-memory warm-up's (jit-warmup.ts, warmedObjects).
-    warmedGlue.splice(0, warmedGlue.length, sides, mem);
+    warmedGlue.splice(0, warmedGlue.length, running, mem);
   }
 }
 

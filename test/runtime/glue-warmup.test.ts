@@ -16,10 +16,11 @@ import type { CryptoProvider } from '../../src/crypto/provider.js';
 
 const start = (o: Parameters<typeof Daemon.start>[0]): Promise<Daemon> => Daemon.start(o);
 
-for (const vnet of [true, false]) {
-  test(`every echo comes back through both in-memory daemons (vnet ${vnet})`, async () => {
-    const rounds = 60;
-    const r = await warmDaemonGlue(start, { crypto: nodeProvider, clock: systemClock, random: systemRandom, vnet, rounds, roundsPerTurn: 7 });
+for (const [vnet, filter] of [[true, true], [false, false]] as const) {
+  test(`every echo comes back through both in-memory daemons (vnet ${vnet}, deliverFilter ${filter})`, async () => {
+    // 260 rounds: past the keepalive switch (round 50) and the fresh TUN and socket (rounds 20 and 220).
+    const rounds = 260;
+    const r = await warmDaemonGlue(start, { crypto: nodeProvider, clock: systemClock, random: systemRandom, vnet, filter, rounds, roundsPerTurn: 7 });
     // One reply per round each way, plus the reply to the first (staged) request.
     assert.equal(r.echoes, 2 * rounds + 1);
     assert.ok(r.ms > 0);
