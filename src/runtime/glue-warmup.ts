@@ -11,6 +11,17 @@
  * the first pings paid for it: added RTT 0.76–0.90 ms in the first 20 s
  * against 0.60–0.64 ms after.
  *
+ * So here complete Daemons run over an in-memory addon (io/memory-addon.ts):
+ * two that talk — configured through UAPI like a real one, a handshake
+ * through the handshake queue, then pings both ways (each request is
+ * answered by the far TUN, as a kernel would) and TCP bursts, every packet
+ * through the same functions real traffic takes — plus one closed before
+ * any traffic and one left unconfigured, for the states a real daemon is
+ * in (the steps below say why each is there). The in-memory addon has the
+ * real addon's hidden class, so the optimised code stays valid for it.
+ * Nothing leaves the process; the throw-away daemons' keys are fresh and
+ * dropped, their events unheard.
+ *
  * With this warm-up, --trace-opt --trace-deopt on both daemons of a pair
  * under a 100/s ping showed nothing optimised and nothing thrown away in
  * the 25 s after start: the real daemon runs the warm-up's optimised code
@@ -18,15 +29,6 @@
  * right after start, medians of two runs: 0.72 and 0.57 ms, against 0.74
  * and 0.76 ms for wireguard-go and 0.81 and 0.69 ms for this warm-up's
  * first version (which lost its optimised code when its daemons closed).
- *
- * So here two complete Daemons run over an in-memory addon
- * (io/memory-addon.ts): configured through UAPI like a real one, a
- * handshake through the handshake queue, then pings both ways (each
- * request is answered by the far TUN, as a kernel would) and TCP bursts,
- * every packet through the same functions real traffic takes. The
- * in-memory addon has the real addon's hidden class, so the optimised code
- * stays valid for it. Nothing leaves the process; the throw-away daemons'
- * keys are fresh and dropped, their events unheard.
  */
 import type { Clock, Random } from '../util/ports.js';
 import type { CryptoProvider } from '../crypto/provider.js';
