@@ -25,8 +25,7 @@ import type { Tun } from '../io/tun.js';
 import { UdpBind } from '../io/udp.js';
 import { NativeUdpBind } from '../io/udp-native.js';
 import { HandshakeQueue } from './handshake-queue.js';
-import { warmDataPath } from './jit-warmup.js';
-import { warmDaemonGlue } from './glue-warmup.js';
+import { warmBeforeStart } from './start-warmup.js';
 import { EffectsQueue } from './effects-queue.js';
 import { DropReporter, dropTotals } from './drop-report.js';
 import { createLogger, type Logger } from './logger.js';
@@ -146,31 +145,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     // showed "wrong map" for Peer and Keypair when both ran side by side).
     // It yields to the event loop between slices; it delays readiness by
     // the time it takes (logged at LOG_LEVEL=verbose).
-    let warmed: string | null = null;
-    let warmError: string | null = null;
-    if (opts.warmup ?? process.env.TSWG_WARMUP !== '0') {
-      const clock = opts.clock ?? systemClock;
-      const random = opts.random ?? systemRandom;
-      try {
-        const w = await warmDataPath(crypto, clock, random);
-        warmed = `data path warmed up in memory: ${w.delivered} packets in ${w.ms.toFixed(0)} ms`;
-        // Then the daemon's own I/O glue, with two throw-away daemons (glue-warmup.ts).
-        const g = await warmDaemonGlue((o) => Daemon.start(o), {
-          crypto,
-          clock,
-          random,
-          vnet: opts.tun.offload !== null,
-          filter: opts.deliverFilter !== undefined,
-        });
-        warmed += `; I/O glue: ${g.echoes} echoes in ${g.ms.toFixed(0)} ms`;
-      } catch (e) {
-        warmError = `data path warm-up failed: ${(e as Error).message}`;
-      }
-    }
+    const warm = await warmBeforeStart((o) => Daemon.start(o), crypto, opts);
     const d = new Daemon({ ...opts, crypto });
     d.log.verbose(`starting with the ${d.crypto.name} crypto provider`);
-    if (warmed !== null) d.log.verbose(warmed);
-    if (warmError !== null) d.log.error(warmError);
+    if (warm.warmed !== null) d.log.verbose(warm.warmed);
+    if (warm.error !== null) d.log.error(warm.error);
     const daemonTunBatch = (buffer: Uint8Array, lengths: Uint32Array, count: number): void => {
       // One TUN batch → every packet through the core; the datagrams it
       // produces leave together (sendmmsg per endpoint) at the batch's end.

@@ -130,20 +130,23 @@ interface Side {
 }
 
 async function configure(d: Daemon, key: Uint8Array, peer: Uint8Array, ips: readonly (readonly number[])[], endpointPort: number | null): Promise<void> {
-  const lines = ['set=1', `private_key=${toHex(key)}`, 'replace_peers=true', `public_key=${toHex(peer)}`];
+  const lines = [`private_key=${toHex(key)}`, 'replace_peers=true', `public_key=${toHex(peer)}`];
   if (endpointPort !== null) lines.push(`endpoint=${HOST_ADDRESS.join('.')}:${endpointPort}`);
   for (const ip of ips) lines.push(ip.length === 4 ? `allowed_ip=${ip.join('.')}/32` : `allowed_ip=2001:db8:fffe::${ip[15]}/128`);
-  lines.push('');
-  const reply = await d.uapi(lines);
-  if (reply !== 'errno=0\n\n') throw new Error('warm-up configuration refused');
+  await uapiSet(d, lines);
 }
 
 /** Two deliverFilters that pass every packet (no IP packet starts with a zero byte, none is empty). */
 const passFilterA = (packet: Uint8Array): boolean => packet.length === 0;
 const passFilterB = (packet: Uint8Array): boolean => packet[0] === 0;
 
-async function keepalive(d: Daemon, peer: Uint8Array, seconds: number): Promise<void> {
-  const reply = await d.uapi(['set=1', `public_key=${toHex(peer)}`, `persistent_keepalive_interval=${seconds}`, '']);
+function keepalive(d: Daemon, peer: Uint8Array, seconds: number): Promise<void> {
+  return uapiSet(d, [`public_key=${toHex(peer)}`, `persistent_keepalive_interval=${seconds}`]);
+}
+
+/** One UAPI set, as `wg set` sends it; throws unless the daemon answers errno=0. */
+async function uapiSet(d: Daemon, body: readonly string[]): Promise<void> {
+  const reply = await d.uapi(['set=1', ...body, '']);
   if (reply !== 'errno=0\n\n') throw new Error('warm-up configuration refused');
 }
 
