@@ -7,6 +7,7 @@
  * the protocol functions directly, with the real CSPRNG and clock.
  */
 import type { CryptoProvider } from '../src/crypto/provider.js';
+import { nodeProvider } from '../src/crypto/node.js';
 import { generatePrivateKey, publicKeyOf } from '../src/crypto/keys.js';
 import { transportNonce } from '../src/crypto/aead-nonce.js';
 import { CookieChecker, CookieGenerator } from '../src/core/cookie.js';
@@ -25,7 +26,8 @@ import { deriveSession } from '../src/core/session-keys.js';
 import { constantTimeEqual } from '../src/util/bytes.js';
 import { systemClock, systemRandom } from '../src/io/system-ports.js';
 import { missing, rate, summarize, type Results } from './stats.js';
-import { measureBoth, rateBoth } from './cpu-rate.js';
+import { measureBoth, rateBoth, timedCountBoth } from './cpu-rate.js';
+import { collectGarbage } from './collect-garbage.js';
 import type { BenchSettings } from './settings.js';
 
 interface Side {
@@ -98,11 +100,15 @@ export function responderHandshake(p: CryptoProvider, r: Side, initiatorPub: Uin
   if (deriveSession(p, hs) === null) throw new Error('deriveSession failed');
 }
 
-/** Distinct valid initiations from `i` to `r` (decryptInitiation is stateless, so they can be replayed to it). */
-function initiations(p: CryptoProvider, i: Side, count: number): Uint8Array[] {
+/**
+ * Distinct valid initiations from `i` to `r` (decryptInitiation keeps no
+ * state between them). Built with node:crypto whatever the provider under
+ * test: the bytes are the same, and noble would take ≈ 10 ms each.
+ */
+function initiations(i: Side, count: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let k = 0; k < count; k++) {
-    const m = createInitiation(p, i.id, i.peer, new Handshake(), k + 1, systemClock.wallNow(), systemRandom);
+    const m = createInitiation(nodeProvider, i.id, i.peer, new Handshake(), k + 1, systemClock.wallNow(), systemRandom);
     if (m === null) throw new Error('createInitiation failed');
     i.gen.addMacs(m);
     out.push(m);
@@ -126,23 +132,32 @@ export function runHandshakeBench(results: Results, providers: readonly CryptoPr
   for (const p of providers) {
     const { i, r } = sides(p);
     results.measure(`handshake.${p.name}.full`, 'handshakes/s', s.reps, () => rate(() => fullHandshake(p, i, r), s.rateSeconds, 4));
-    let msgs: Uint8Array[] = [];
+    // Every initiation distinct, as a responder meets them: a short cycle of
+    // the same few let the public-key cache keep their ephemerals, saving the
+    // ≈ 7 µs import a real one pays. Built untimed, then a full GC so the
+    // initiator's garbage is not billed to the responder. node:crypto gets
+    // s.responderBatch per sample (several young-generation collections, see
+    // settings.ts); noble, ≈ 40× slower, a batch of about one second.
+    const batch = p.name === 'node' ? s.responderBatch : Math.max(1, Math.round(s.responderBatch / 20));
     // A responder needs four scalar multiplications (whitepaper §5.4.3: es,
     // ee and se, and its ephemeral's public key, which OpenSSL derives when
     // the key is imported); static-static is precomputed per peer. So
     // X25519's rate ÷ 4, measured beside each sample (the host's speed moves
     // by ~30 % between minutes), is about the most a responder can reach
     // (the import's derivation runs OpenSSL's generic fixed-base code, about
-    // as slow as its assembly ladder): the share says how much the rest of
-    // the handshake takes.
+    // two thirds of its assembly ladder): the share says how much the rest
+    // of the handshake takes.
     const shares: number[] = [];
     measureBoth(results, `handshake.${p.name}.responder`, `handshake.${p.name}.responderCpu`, 'handshakes/s', 'handshakes/CPU-s', s.reps, () => {
-      if (msgs.length === 0) msgs = initiations(p, i, 32);
+      const msgs = initiations(i, batch);
       const bound = x25519Cpu(p, s.rateSeconds / 2) / 4;
-      const rates = rateBoth((k) => responderHandshake(p, r, i.id.publicKey, msgs[k % msgs.length]!), s.rateSeconds, 4);
+      collectGarbage();
+      const rates = timedCountBoth(batch, () => {
+        for (let k = 0; k < batch; k++) responderHandshake(p, r, i.id.publicKey, msgs[k]!);
+      });
       shares.push(rates.cpu / bound);
       return rates;
-    });
+    }, `${batch} distinct initiations per sample, from a collected heap`);
     if (shares.length === s.reps) {
       results.set(`handshake.${p.name}.responderOfBound`, summarize('× (X25519/CPU-s ÷ 4)', shares, 'responderCpu over a quarter of the X25519 rate measured just before it'));
     } else {

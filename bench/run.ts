@@ -18,6 +18,7 @@ import { BenchUsageError, GROUPS, USAGE, parseBenchArgs, type BenchArgs, type Gr
 import { runCryptoBench } from './crypto-bench.js';
 import { runDatapathBench } from './datapath-bench.js';
 import { IN_PROCESS_GROUPS, figureIds } from './figures.js';
+import { ONE_CORE_GROUPS, oneCorePrefix } from './one-core.js';
 import { runHandshakeBench } from './handshake-bench.js';
 import { runIoBench } from './io-bench.js';
 import { machineInfo } from './machine.js';
@@ -72,7 +73,12 @@ function runGroupInChild(group: Group, results: Results, argv: readonly string[]
   const dir = mkdtempSync(join(tmpdir(), 'tswg-bench-'));
   const file = join(dir, 'figures.json');
   try {
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...argv], {
+    // --expose-gc: the handshake and flood samples start from a collected heap (collect-garbage.ts).
+    const node = [process.execPath, '--expose-gc', fileURLToPath(import.meta.url), ...argv];
+    const pin = ONE_CORE_GROUPS.includes(group) ? oneCorePrefix() : null;
+    if (ONE_CORE_GROUPS.includes(group)) log(pin === null ? `${group}: not pinned (no taskset or one CPU)` : `${group}: pinned to CPU ${pin[pin.length - 1]}`);
+    const cmd = pin === null ? node : [...pin, ...node];
+    const r = spawnSync(cmd[0]!, cmd.slice(1), {
       env: { ...process.env, [CHILD_GROUP_ENV]: group, [CHILD_OUT_ENV]: file },
       stdio: ['ignore', 'ignore', 'inherit'],
     });

@@ -6,14 +6,15 @@
  * should be flat in the number of peers — with the plain trie beside it
  * (allowedips.trie.*), and the responder's handshake rate
  * when a flood of valid initiations, each from its own peer and source
- * endpoint, reaches one Device (not under load, so no cookie round trip).
+ * endpoint, reaches one Device (not under load, so no cookie round trip),
+ * in samples of several thousand so each carries its share of collection.
  */
 import { AllowedIps } from '../src/core/allowed-ips.js';
 import { IndexedAllowedIps } from '../src/core/allowed-ips-hosts.js';
 import { CookieGenerator } from '../src/core/cookie.js';
 import { Device } from '../src/core/device.js';
 import type { Endpoint } from '../src/core/endpoint.js';
-import { Handshake, createInitiation, peerHandshakeKeys, type LocalIdentity } from '../src/core/handshake.js';
+import { Handshake, createInitiation, peerHandshakeKeys, type LocalIdentity, type PeerHandshakeKeys } from '../src/core/handshake.js';
 import type { CryptoProvider } from '../src/crypto/provider.js';
 import { nodeProvider } from '../src/crypto/node.js';
 import { generatePrivateKey, publicKeyOf } from '../src/crypto/keys.js';
@@ -23,6 +24,7 @@ import { SeededRandom } from '../test/helpers/seeded-random.js';
 import { nowSeconds, rate, type Results } from './stats.js';
 import { measureBoth, timedCountBoth, type DualRate } from './cpu-rate.js';
 import type { BenchSettings } from './settings.js';
+import { collectGarbage } from './collect-garbage.js';
 
 /** What a lookup figure measures: the daemon's table or the bare trie; host routes only or a 90/10 mix. */
 export interface LookupCase {
@@ -113,7 +115,11 @@ interface Flood {
   clock: FakeClock;
   responses: number;
   initiators: LocalIdentity[];
+  /** Per initiator: its handshake keys for the responder (static-static precomputed once) and its source endpoint. */
+  keys: PeerHandshakeKeys[];
+  sources: Endpoint[];
   responder: LocalIdentity;
+  macs: CookieGenerator;
 }
 
 /** A responder Device that knows `n` initiator peers (one /32 each, no endpoint). */
@@ -121,7 +127,16 @@ function floodTarget(p: CryptoProvider, n: number): Flood {
   const clock = new FakeClock();
   const responder = identity(nodeProvider);
   const initiators = Array.from({ length: n }, () => identity(nodeProvider));
-  const f: Flood = { device: null as unknown as Device, clock, responses: 0, initiators, responder };
+  const f: Flood = {
+    device: null as unknown as Device,
+    clock,
+    responses: 0,
+    initiators,
+    keys: initiators.map((id) => peerHandshakeKeys(nodeProvider, id, responder.publicKey, null)),
+    sources: initiators.map((_, k) => ({ address: `198.18.${(k >> 8) & 0xff}.${k & 0xff}`, port: 1024 + k })),
+    responder,
+    macs: new CookieGenerator(nodeProvider, clock, responder.publicKey),
+  };
   f.device = new Device({
     crypto: p,
     clock,
@@ -147,30 +162,42 @@ function floodTarget(p: CryptoProvider, n: number): Flood {
   return f;
 }
 
+/** Time between flood rounds: past the 20 ms per-peer initiation spacing, and a newer TAI64N each round. */
+const ROUND_MS = 1000;
+
 /**
- * One flood sample: move time on (newer TAI64N timestamps, past the 20 ms
- * per-peer flood rule), let every initiator build a fresh initiation with
- * mac1 (untimed; built with node:crypto since the bytes are provider-neutral),
- * then time the responder consuming all of them. Returns handshakes/s.
+ * One flood sample of `rounds` rounds: untimed, every initiator builds one
+ * fresh initiation with mac1 per round, stamped with that round's wall time
+ * (built with node:crypto since the bytes are provider-neutral); then a
+ * full GC, so the initiators' garbage is not billed to the responder; then
+ * the responder consumes all of them, the clock moving one round on before
+ * each round. Returns handshakes/s; throws unless every one was answered.
  */
-function floodSample(f: Flood): DualRate {
-  f.clock.advance(1000);
-  const wall = f.clock.wallNow();
-  const msgs: { msg: Uint8Array; from: Endpoint }[] = f.initiators.map((id, k) => {
-    const keys = peerHandshakeKeys(nodeProvider, id, f.responder.publicKey, null);
-    const msg = createInitiation(nodeProvider, id, keys, new Handshake(), k + 1, wall, systemRandom);
-    if (msg === null) throw new Error('createInitiation failed');
-    new CookieGenerator(nodeProvider, f.clock, f.responder.publicKey).addMacs(msg);
-    return { msg, from: { address: `198.18.${(k >> 8) & 0xff}.${k & 0xff}`, port: 1024 + k } };
-  });
+function floodSample(f: Flood, rounds: number): DualRate {
+  const base = f.clock.wallNow();
+  const batches: Uint8Array[][] = [];
+  for (let r = 1; r <= rounds; r++) {
+    batches.push(f.initiators.map((id, k) => {
+      const msg = createInitiation(nodeProvider, id, f.keys[k]!, new Handshake(), k + 1, base + r * ROUND_MS, systemRandom);
+      if (msg === null) throw new Error('createInitiation failed');
+      f.macs.addMacs(msg);
+      return msg;
+    }));
+  }
+  collectGarbage();
   const before = f.responses;
-  const r = timedCountBoth(msgs.length, () => {
-    for (const { msg, from } of msgs) f.device.receiveDatagram(msg, from);
+  const total = rounds * f.initiators.length;
+  const { device, clock, sources } = f;
+  const r = timedCountBoth(total, () => {
+    for (const msgs of batches) {
+      clock.advance(ROUND_MS);
+      for (let k = 0; k < msgs.length; k++) device.receiveDatagram(msgs[k]!, sources[k]!);
+    }
   });
   const answered = f.responses - before;
-  if (answered !== msgs.length) {
+  if (answered !== total) {
     const drops = Object.entries(f.device.drops).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(',');
-    throw new Error(`${msgs.length} initiations, ${answered} responses (drops ${drops || 'none'})`);
+    throw new Error(`${total} initiations, ${answered} responses (drops ${drops || 'none'})`);
   }
   return r;
 }
@@ -178,32 +205,29 @@ function floodSample(f: Flood): DualRate {
 /**
  * Untimed samples until the flood target is in steady state, as a responder
  * under a long flood is: at least WARM_HANDSHAKES initiations and the last
- * two samples within 10 % of each other, or WARM_SECONDS at most (noble's
- * 500 take ≈ 2 s a sample). A sample is only ≈ 0.1 s with node:crypto, and
- * over 20–30 consecutive samples in one process (N = 500, load ≈ 1–2.5) the
- * per-CPU-second rate climbed from ≈ 1,800 to ≈ 4,000–5,000 over the first
- * 5,000–9,000 handshakes: V8 was still growing the young generation from its
- * small initial size (with --min-semi-space-size=16 the early samples were
- * ≈ 30 % faster) and its background compilers and GC threads, which process
- * CPU time counts, were still busy. One untimed sample (as before) measured
- * that warm-up, not the responder. Every warm-up and timed sample verifies
- * every response (floodSample throws otherwise). A --quick run (CI: the
- * harness must work, speed is not asserted) keeps the single warm-up sample.
+ * two samples within 10 % of each other, or WARM_SECONDS at most. Over the
+ * first 5,000–9,000 handshakes in a fresh process the per-CPU-second rate
+ * climbed from ≈ 1,800 to ≈ 4,000–5,000 (N = 500, one round per sample,
+ * load ≈ 1–2.5): V8 was still growing the young generation from its small
+ * initial size and its background compilers, which process CPU time
+ * counts, were still busy. Every warm-up and timed sample verifies every
+ * response (floodSample throws otherwise). A --quick run (CI: the harness
+ * must work, speed is not asserted) keeps a single warm-up sample.
  */
 const WARM_HANDSHAKES = 6_000;
-const WARM_SECONDS = 10;
+const WARM_SECONDS = 15;
 
-function warmed(f: Flood, quick: boolean): Flood {
+function warmed(f: Flood, rounds: number, quick: boolean): Flood {
   if (quick) {
-    floodSample(f);
+    floodSample(f, rounds);
     return f;
   }
   const end = nowSeconds() + WARM_SECONDS;
   let done = 0;
   let last = 0;
   for (;;) {
-    const r = floodSample(f).cpu;
-    done += f.initiators.length;
+    const r = floodSample(f, rounds).cpu;
+    done += rounds * f.initiators.length;
     const settled = last > 0 && Math.abs(r - last) <= 0.1 * Math.max(r, last);
     last = r;
     if ((done >= WARM_HANDSHAKES && settled) || nowSeconds() >= end) return f;
@@ -218,8 +242,10 @@ export function runScaleBench(results: Results, providers: readonly CryptoProvid
   }
   for (const p of providers) {
     let f: Flood | null = null;
+    // noble needs ≈ 2 s for one round of 500, where its GC is a small share; node:crypto's rounds are ≈ 0.1 s each.
+    const rounds = p.name === 'node' ? s.floodRounds : 1;
     measureBoth(results, `flood.${p.name}.responder`, `flood.${p.name}.responderCpu`, 'handshakes/s', 'handshakes/CPU-s', s.slowReps,
-      () => floodSample((f ??= warmed(floodTarget(p, s.floodInitiations), s.quick))),
-      `${s.floodInitiations} initiations from as many peers and source endpoints, one Device`);
+      () => floodSample((f ??= warmed(floodTarget(p, s.floodInitiations), rounds, s.quick)), rounds),
+      `${rounds} × ${s.floodInitiations} initiations from as many peers and source endpoints per sample, one Device, from a collected heap`);
   }
 }

@@ -34,6 +34,18 @@ export interface BenchSettings {
   readonly setconfPeers: number;
   /** Initiations in the responder flood (each from its own peer and source endpoint). */
   readonly floodInitiations: number;
+  /**
+   * Rounds of the flood (each peer initiating once per round) in one timed
+   * sample, and distinct initiations per bare-responder sample. A responder
+   * collects young garbage about every 1,100 handshakes, ≈ 18 ms each with
+   * the ephemerals' native handles to finalise: a 500-handshake sample
+   * either held a scavenge or not (per-sample rates of ≈ 5,600 and ≈ 4,000
+   * alternated), so its median was a coin toss between two figures, neither
+   * of them the rate. A sample of 4,000 carries three or four, as a long
+   * flood does.
+   */
+  readonly floodRounds: number;
+  readonly responderBatch: number;
   /** Repetitions of the slow figures (flood, setconf), capped to keep a full run near 10 minutes. */
   readonly slowReps: number;
   /** Fresh interfaces per implementation for the setconf figure (≈ 20–35 s each for 10,000 peers on a loaded box). */
@@ -54,6 +66,8 @@ export function settingsFor(quick: boolean): BenchSettings {
         rttCycles: 1,
         setconfPeers: 500,
         floodInitiations: 100,
+        floodRounds: 1,
+        responderBatch: 100,
         slowReps: 1,
         setconfReps: 1,
         lookupSizes: [10, 1_000, 10_000],
@@ -68,6 +82,8 @@ export function settingsFor(quick: boolean): BenchSettings {
         rttCycles: 3,
         setconfPeers: 10_000,
         floodInitiations: 500,
+        floodRounds: 8,
+        responderBatch: 4_000,
         slowReps: 3,
         setconfReps: 2,
         lookupSizes: [10, 1_000, 10_000],
