@@ -16,7 +16,7 @@ import { ping } from '../test/helpers/transfer.js';
 import { sleep } from '../test/helpers/wait.js';
 import { profileEnv, withEnv } from './child-env.js';
 import { E2E_PAIRS, type E2ePair } from './figures.js';
-import { iperfError, parseIperfJson, parsePingRtt } from './parsers.js';
+import { iperfError, parseIperfJson, parsePingRtt, parsePingTimes, quantile } from './parsers.js';
 import { cpuSeconds } from './procstat.js';
 import { errorText, missing, summarize, type Results } from './stats.js';
 import type { BenchSettings } from './settings.js';
@@ -46,12 +46,16 @@ interface Live {
   /** Per round: Mbit/s, or null when the round failed. */
   byRound: (number | null)[];
   rttAdded: number[];
+  /** Per sample: median per-reply RTT through the tunnel minus over the bare veth. */
+  rttMedianAdded: number[];
+  /** Per sample: the tunnel's 99th-percentile per-reply RTT. */
+  rttP99: number[];
   cpuPerGB: number[];
   retransmits: number[];
 }
 
 function emptyLive(name: E2ePair): Live {
-  return { name, pair: null, server: null, error: null, mbps: [], byRound: [], rttAdded: [], cpuPerGB: [], retransmits: [] };
+  return { name, pair: null, server: null, error: null, mbps: [], byRound: [], rttAdded: [], rttMedianAdded: [], rttP99: [], cpuPerGB: [], retransmits: [] };
 }
 
 async function setUp(lab: Lab, name: E2ePair, profileDir: string | null, log: (l: string) => void): Promise<Live> {
@@ -78,21 +82,41 @@ async function setUp(lab: Lab, name: E2ePair, profileDir: string | null, log: (l
   return live;
 }
 
-async function pingAvg(live: Live, addr: string, count: number): Promise<number> {
-  const p = live.pair!;
-  const r = await ping(p.a.ns, addr, { count, intervalS: 0.01, deadlineS: Math.ceil(count * 0.01) + 4 });
-  const rtt = parsePingRtt(r.output);
-  if (!r.ok || rtt === null) throw new Error(`ping ${addr} failed (${r.received}/${r.transmitted})`);
-  return rtt.avgMs;
+interface PingRun {
+  avgMs: number;
+  /** Every reply's round-trip time, in order. */
+  times: number[];
 }
 
-/** One RTT sample for one pair: over the bare veth, then through the tunnel. */
+/** `count` pings 10 ms apart from A to `addr`, every reply's time kept (no -q). */
+async function pingRun(live: Live, addr: string, count: number): Promise<PingRun> {
+  const p = live.pair!;
+  const deadline = Math.ceil(count * 0.01) + 4;
+  const r = await p.a.ns.run(['ping', '-4', '-n', '-c', String(count), '-i', '0.01', '-w', String(deadline), addr], {
+    check: false,
+    timeoutMs: (deadline + 5) * 1000,
+  });
+  const rtt = parsePingRtt(r.stdout);
+  const times = parsePingTimes(r.stdout);
+  if (r.code !== 0 || rtt === null || times.length === 0) throw new Error(`ping ${addr} failed (${times.length}/${count} replies)`);
+  return { avgMs: rtt.avgMs, times };
+}
+
+/**
+ * One RTT sample for one pair: over the bare veth, then through the tunnel.
+ * The mean (ping's avg) is the headline figure; the median per-reply RTT
+ * added and the tunnel's 99th percentile say whether a difference sits in
+ * the typical reply or in the tail (a few multi-millisecond stalls move a
+ * 100-ping mean by tens of microseconds).
+ */
 async function rttSample(live: Live, s: BenchSettings, bare: number[]): Promise<void> {
   const p = live.pair!;
-  const bareMs = await pingAvg(live, p.link.b4, s.pingCount);
-  const tunMs = await pingAvg(live, p.b4, s.pingCount);
-  bare.push(bareMs);
-  live.rttAdded.push(tunMs - bareMs);
+  const b = await pingRun(live, p.link.b4, s.pingCount);
+  const t = await pingRun(live, p.b4, s.pingCount);
+  bare.push(b.avgMs);
+  live.rttAdded.push(t.avgMs - b.avgMs);
+  live.rttMedianAdded.push(quantile(t.times, 0.5) - quantile(b.times, 0.5));
+  live.rttP99.push(quantile(t.times, 0.99));
 }
 
 /** One round's iperf3 run for one pair, with the daemons' CPU time around it. */
@@ -123,6 +147,8 @@ function record(results: Results, live: Live, ratios: number[], note: string, rt
   const noRef = live.mbps.length > 0 ? 'no wggo-wggo run in the same rounds to compare with' : undefined;
   if (live.name !== 'wggo-wggo') put('ratio', '× wggo-wggo', ratios, noRef);
   put('rttAddedMs', 'ms', live.rttAdded, undefined, rttNote);
+  put('rttMedianAddedMs', 'ms', live.rttMedianAdded, undefined, `${rttNote}; per sample, median reply through the tunnel minus median over the veth`);
+  put('rttP99Ms', 'ms', live.rttP99, undefined, `${rttNote}; per sample, the tunnel's 99th-percentile reply (not net of the veth)`);
   put('cpuSecPerGB', 'CPU s/GB', live.cpuPerGB);
   put('retransmits', 'TCP segments/run', live.retransmits);
 }

@@ -47,6 +47,8 @@ export function figureIds(group: Group, lookupSizes: readonly number[]): string[
           `e2e.${p}.mbps`,
           ...(p === 'wggo-wggo' ? [] : [`e2e.${p}.ratio`]),
           `e2e.${p}.rttAddedMs`,
+          `e2e.${p}.rttMedianAddedMs`,
+          `e2e.${p}.rttP99Ms`,
           `e2e.${p}.cpuSecPerGB`,
           `e2e.${p}.retransmits`,
         ]),

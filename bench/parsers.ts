@@ -59,3 +59,22 @@ export function parsePingRtt(output: string): PingRtt | null {
   if (!m) return null;
   return { minMs: Number(m[1]), avgMs: Number(m[2]), maxMs: Number(m[3]), mdevMs: m[4] === undefined ? 0 : Number(m[4]) };
 }
+
+/**
+ * Per-reply round-trip times (ms) from iputils ping run without -q: one
+ * "time=0.412 ms" per reply, in order. Lines without one (the header,
+ * errors, the summary) are skipped.
+ */
+export function parsePingTimes(output: string): number[] {
+  const out: number[] = [];
+  for (const m of output.matchAll(/ time=([\d.]+) ms/g)) out.push(Number(m[1]));
+  return out;
+}
+
+/** The q-quantile (0 ≤ q ≤ 1) of `values` by the nearest-rank method; NaN for none. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
+  return sorted[rank - 1]!;
+}

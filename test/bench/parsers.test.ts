@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBenchArgs, BenchUsageError } from '../../bench/args.js';
-import { iperfError, parseIperfJson, parsePingRtt } from '../../bench/parsers.js';
+import { iperfError, parseIperfJson, parsePingRtt, parsePingTimes, quantile } from '../../bench/parsers.js';
 import { cpuSecondsFromStat } from '../../bench/procstat.js';
 import { median, summarize, missing } from '../../bench/stats.js';
 
@@ -32,6 +32,28 @@ test('parsePingRtt reads the iputils summary line and refuses other text', () =>
   const out = '--- 198.19.1.2 ping statistics ---\n50 packets transmitted, 50 received, 0% packet loss, time 539ms\nrtt min/avg/max/mdev = 0.061/0.078/0.112/0.012 ms\n';
   assert.deepEqual(parsePingRtt(out), { minMs: 0.061, avgMs: 0.078, maxMs: 0.112, mdevMs: 0.012 });
   assert.equal(parsePingRtt('3 packets transmitted, 0 received, 100% packet loss'), null);
+});
+
+test('parsePingTimes reads every reply in order and skips the rest', () => {
+  const out = [
+    'PING 198.19.1.2 (198.19.1.2) 56(84) bytes of data.',
+    '64 bytes from 198.19.1.2: icmp_seq=1 ttl=64 time=0.412 ms',
+    'From 198.19.1.1 icmp_seq=2 Destination Host Unreachable',
+    '64 bytes from 198.19.1.2: icmp_seq=3 ttl=64 time=1.05 ms',
+    '--- 198.19.1.2 ping statistics ---',
+    'rtt min/avg/max/mdev = 0.412/0.731/1.050/0.319 ms',
+  ].join('\n');
+  assert.deepEqual(parsePingTimes(out), [0.412, 1.05]);
+  assert.deepEqual(parsePingTimes('3 packets transmitted, 0 received'), []);
+});
+
+test('quantile uses the nearest rank', () => {
+  const v = [5, 1, 4, 2, 3];
+  assert.equal(quantile(v, 0.5), 3);
+  assert.equal(quantile(v, 0.99), 5);
+  assert.equal(quantile(v, 0), 1);
+  assert.equal(quantile(Array.from({ length: 100 }, (_, i) => i + 1), 0.99), 99);
+  assert.ok(Number.isNaN(quantile([], 0.5)));
 });
 
 test('cpuSecondsFromStat adds utime and stime, even when comm has spaces and parentheses', () => {
