@@ -29,6 +29,7 @@ import { warmBeforeStart } from './start-warmup.js';
 import { EffectsQueue } from './effects-queue.js';
 import { DropReporter, dropTotals } from './drop-report.js';
 import { createLogger, type Logger } from './logger.js';
+import { Linger, lingerFromEnv } from './linger.js';
 
 export interface DaemonOptions {
   /** The TUN device (created by the caller, or inherited through WG_TUN_FD). */
@@ -51,6 +52,8 @@ export interface DaemonOptions {
    * node:dgram). The glue warm-up passes in-memory sockets.
    */
   readonly udp?: () => Bind;
+  /** Wake-ups after traffic (linger.ts), ms; default TSWG_LINGER_MS or 10 s, 0 = off. */
+  readonly lingerMs?: number;
 }
 
 /** Either UDP implementation: batched native sockets, or node:dgram as the fallback. */
@@ -97,6 +100,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly timer: DeadlineTimer;
   private readonly handshakes: HandshakeQueue;
   private readonly dropReporter: DropReporter;
+  private readonly linger: Linger;
   private readonly effects: EffectsQueue;
   private readonly newBind: () => Bind;
   /** Serialises link transitions and UAPI sets (both may await socket binds). */
@@ -129,6 +133,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       () => this.dropCounts(),
       (line) => this.log.verbose(line),
     );
+    this.linger = new Linger(opts.lingerMs ?? lingerFromEnv(process.env.TSWG_LINGER_MS));
     this.handshakes = new HandshakeQueue(
       (data, from) => this.run(() => this.device.receiveDatagram(data, from)),
       (n) => this.device.setHandshakeBacklog(n),
@@ -166,6 +171,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         d.effects.endBatch();
       }
       d.rearm();
+      d.linger.touch();
     };
     d.tun.onBatch(daemonTunBatch);
     d.tun.onClosed((reason) => {
@@ -257,6 +263,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     });
   }
 
+  /** Whether the after-traffic wake-ups (linger.ts) are running. */
+  get lingering(): boolean {
+    return this.linger.running;
+  }
+
   /** Stops everything: peers, sockets, timer, TUN. Idempotent. */
   async close(reason = 'closed'): Promise<void> {
     if (this.closed) return;
@@ -264,6 +275,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.log.verbose(`shutting down (${reason})`);
     this.run(() => this.device.setUp(false));
     this.timer.cancel();
+    this.linger.stop();
     this.dropReporter.stop();
     this.log.verbose(`packets dropped while running, by reason: ${dropTotals(this.dropCounts())}`);
     this.handshakes.clear();
@@ -345,6 +357,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.inUdpBatch = false;
     this.effects.endBatch();
     this.rearm();
+    this.linger.touch();
   };
   private inUdpBatch = false;
 
