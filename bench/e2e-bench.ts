@@ -88,17 +88,13 @@ interface PingRun {
   times: number[];
 }
 
-/** `count` pings 10 ms apart from A to `addr`, every reply's time kept (no -q). */
+/** `count` pings 10 ms apart from A to `addr`, every reply's time kept. */
 async function pingRun(live: Live, addr: string, count: number): Promise<PingRun> {
   const p = live.pair!;
-  const deadline = Math.ceil(count * 0.01) + 4;
-  const r = await p.a.ns.run(['ping', '-4', '-n', '-c', String(count), '-i', '0.01', '-w', String(deadline), addr], {
-    check: false,
-    timeoutMs: (deadline + 5) * 1000,
-  });
-  const rtt = parsePingRtt(r.stdout);
-  const times = parsePingTimes(r.stdout);
-  if (r.code !== 0 || rtt === null || times.length === 0) throw new Error(`ping ${addr} failed (${times.length}/${count} replies)`);
+  const r = await ping(p.a.ns, addr, { count, intervalS: 0.01, deadlineS: Math.ceil(count * 0.01) + 4, perReply: true });
+  const rtt = parsePingRtt(r.output);
+  const times = parsePingTimes(r.output);
+  if (!r.ok || rtt === null || times.length === 0) throw new Error(`ping ${addr} failed (${r.received}/${r.transmitted})`);
   return { avgMs: rtt.avgMs, times };
 }
 

@@ -75,8 +75,9 @@ function runGroupInChild(group: Group, results: Results, argv: readonly string[]
   try {
     // --expose-gc: the handshake and flood samples start from a collected heap (collect-garbage.ts).
     const node = [process.execPath, '--expose-gc', fileURLToPath(import.meta.url), ...argv];
-    const pin = ONE_CORE_GROUPS.includes(group) ? oneCorePrefix() : null;
-    if (ONE_CORE_GROUPS.includes(group)) log(pin === null ? `${group}: not pinned (no taskset or one CPU)` : `${group}: pinned to CPU ${pin[pin.length - 1]}`);
+    const pinned = ONE_CORE_GROUPS.includes(group);
+    const pin = pinned ? oneCorePrefix() : null;
+    if (pinned) log(pin === null ? `${group}: not pinned (no taskset or one CPU)` : `${group}: pinned to CPU ${pin[pin.length - 1]}`);
     const cmd = pin === null ? node : [...pin, ...node];
     const r = spawnSync(cmd[0]!, cmd.slice(1), {
       env: { ...process.env, [CHILD_GROUP_ENV]: group, [CHILD_OUT_ENV]: file },

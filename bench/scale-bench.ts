@@ -118,7 +118,6 @@ interface Flood {
   /** Per initiator: its handshake keys for the responder (static-static precomputed once) and its source endpoint. */
   keys: PeerHandshakeKeys[];
   sources: Endpoint[];
-  responder: LocalIdentity;
   macs: CookieGenerator;
 }
 
@@ -134,7 +133,6 @@ function floodTarget(p: CryptoProvider, n: number): Flood {
     initiators,
     keys: initiators.map((id) => peerHandshakeKeys(nodeProvider, id, responder.publicKey, null)),
     sources: initiators.map((_, k) => ({ address: `198.18.${(k >> 8) & 0xff}.${k & 0xff}`, port: 1024 + k })),
-    responder,
     macs: new CookieGenerator(nodeProvider, clock, responder.publicKey),
   };
   f.device = new Device({

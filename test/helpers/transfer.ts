@@ -23,13 +23,15 @@ export interface PingOptions {
   deadlineS?: number;
   /** Payload size (ping -s). */
   size?: number;
+  /** Keep one line per reply in `output` (no -q), for per-reply times. */
+  perReply?: boolean;
 }
 
 /** Pings `addr` (IPv4 or IPv6) from inside `ns`; never throws on loss. */
 export async function ping(ns: Netns, addr: string, opts: PingOptions = {}): Promise<PingResult> {
   const count = opts.count ?? 3;
   const deadline = opts.deadlineS ?? 5;
-  const args = ['ping', addr.includes(':') ? '-6' : '-4', '-n', '-q', '-c', String(count), '-i', String(opts.intervalS ?? 0.2), '-w', String(deadline)];
+  const args = ['ping', addr.includes(':') ? '-6' : '-4', '-n', ...(opts.perReply ? [] : ['-q']), '-c', String(count), '-i', String(opts.intervalS ?? 0.2), '-w', String(deadline)];
   if (opts.size !== undefined) args.push('-s', String(opts.size));
   args.push(addr);
   const r = await ns.run(args, { check: false, timeoutMs: (deadline + 5) * 1000 });
