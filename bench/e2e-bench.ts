@@ -16,7 +16,8 @@ import { ping } from '../test/helpers/transfer.js';
 import { sleep } from '../test/helpers/wait.js';
 import { profileEnv, withEnv } from './child-env.js';
 import { E2E_PAIRS, type E2ePair } from './figures.js';
-import { iperfError, parseIperfJson, parsePingRtt, parsePingTimes, quantile } from './parsers.js';
+import { iperfError, parseIperfJson, parsePingRtt, parsePingTimes, parseUdpRcvbufErrors, quantile } from './parsers.js';
+import type { Netns } from '../test/helpers/netns.js';
 import { cpuSeconds } from './procstat.js';
 import { errorText, missing, summarize, type Results } from './stats.js';
 import type { BenchSettings } from './settings.js';
@@ -52,10 +53,12 @@ interface Live {
   rttP99: number[];
   cpuPerGB: number[];
   retransmits: number[];
+  /** Per run: datagrams B's kernel dropped at the receiving socket (buffer full). */
+  receiverDrops: number[];
 }
 
 function emptyLive(name: E2ePair): Live {
-  return { name, pair: null, server: null, error: null, mbps: [], byRound: [], rttAdded: [], rttMedianAdded: [], rttP99: [], cpuPerGB: [], retransmits: [] };
+  return { name, pair: null, server: null, error: null, mbps: [], byRound: [], rttAdded: [], rttMedianAdded: [], rttP99: [], cpuPerGB: [], retransmits: [], receiverDrops: [] };
 }
 
 async function setUp(lab: Lab, name: E2ePair, profileDir: string | null, log: (l: string) => void): Promise<Live> {
@@ -115,21 +118,35 @@ async function rttSample(live: Live, s: BenchSettings, bare: number[]): Promise<
   live.rttP99.push(quantile(t.times, 0.99));
 }
 
-/** One round's iperf3 run for one pair, with the daemons' CPU time around it. */
+/** Udp RcvbufErrors of a namespace (/proc/net/snmp shows the reader's own namespace); null if unreadable. */
+async function rcvbufErrors(ns: Netns): Promise<number | null> {
+  const r = await ns.run(['cat', '/proc/net/snmp'], { check: false, timeoutMs: 5000 });
+  return r.code === 0 ? parseUdpRcvbufErrors(r.stdout) : null;
+}
+
+/**
+ * One round's iperf3 run for one pair, with the daemons' CPU time around it
+ * and the receive-buffer drops in B's namespace: where the data side's
+ * datagrams are lost when B's daemon reads slower than A sends (each one a
+ * TCP retransmission iperf3 reports).
+ */
 async function oneRound(live: Live, s: BenchSettings): Promise<number> {
   const p = live.pair!;
+  const drops0 = await rcvbufErrors(p.b.ns);
   const cpu0 = cpuSeconds(p.a.pid) + cpuSeconds(p.b.pid);
   const r = await p.a.ns.run(
     ['iperf3', '-c', p.b4, '-t', String(s.iperfSeconds), '-J', '--connect-timeout', '3000'],
     { check: false, timeoutMs: (s.iperfSeconds + 20) * 1000 },
   );
   const cpu1 = cpuSeconds(p.a.pid) + cpuSeconds(p.b.pid);
+  const drops1 = await rcvbufErrors(p.b.ns);
   const res = parseIperfJson(r.stdout);
   if (res === null) throw new Error(`iperf3 failed: ${iperfError(r.stdout) ?? (r.stderr.trim() || `exit ${r.code}`)}`);
   const mbps = res.bitsPerSecond / 1e6;
   live.mbps.push(mbps);
   live.cpuPerGB.push((cpu1 - cpu0) / (res.bytes / 1e9));
   if (res.retransmits !== null) live.retransmits.push(res.retransmits);
+  if (drops0 !== null && drops1 !== null) live.receiverDrops.push(drops1 - drops0);
   return mbps;
 }
 
@@ -147,6 +164,7 @@ function record(results: Results, live: Live, ratios: number[], note: string, rt
   put('rttP99Ms', 'ms', live.rttP99, undefined, `${rttNote}; per sample, the tunnel's 99th-percentile reply (not net of the veth)`);
   put('cpuSecPerGB', 'CPU s/GB', live.cpuPerGB);
   put('retransmits', 'TCP segments/run', live.retransmits);
+  put('receiverDrops', 'datagrams/run', live.receiverDrops, undefined, `${note}; Udp RcvbufErrors in B's namespace (/proc/net/snmp) around each run`);
 }
 
 export async function runE2eBench(

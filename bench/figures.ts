@@ -51,6 +51,7 @@ export function figureIds(group: Group, lookupSizes: readonly number[]): string[
           `e2e.${p}.rttP99Ms`,
           `e2e.${p}.cpuSecPerGB`,
           `e2e.${p}.retransmits`,
+          `e2e.${p}.receiverDrops`,
         ]),
       ];
   }

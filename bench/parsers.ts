@@ -78,3 +78,21 @@ export function quantile(values: readonly number[], q: number): number {
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
   return sorted[rank - 1]!;
 }
+
+/**
+ * Udp RcvbufErrors from /proc/net/snmp: datagrams the kernel dropped
+ * because the receiving socket's buffer was full. The file has a header
+ * line and a value line per protocol ("Udp: InDatagrams … RcvbufErrors …");
+ * the column is found by name, so kernels that add columns still parse.
+ * Null when the line or the column is missing.
+ */
+export function parseUdpRcvbufErrors(snmp: string): number | null {
+  const lines = snmp.split('\n').filter((l) => l.startsWith('Udp: '));
+  if (lines.length < 2) return null;
+  const names = lines[0]!.trim().split(/\s+/);
+  const values = lines[1]!.trim().split(/\s+/);
+  const i = names.indexOf('RcvbufErrors');
+  if (i < 1 || i >= values.length) return null;
+  const v = Number(values[i]);
+  return Number.isSafeInteger(v) && v >= 0 ? v : null;
+}

@@ -55,6 +55,7 @@ function unitOf(id: string): string {
   if (id.endsWith('.seconds')) return 's';
   if (id.endsWith('.rssMiB')) return 'MiB';
   if (id.endsWith('.retransmits')) return 'TCP segments/run';
+  if (id.endsWith('.receiverDrops')) return 'datagrams/run';
   return '';
 }
 

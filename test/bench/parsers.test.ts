@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBenchArgs, BenchUsageError } from '../../bench/args.js';
-import { iperfError, parseIperfJson, parsePingRtt, parsePingTimes, quantile } from '../../bench/parsers.js';
+import { iperfError, parseIperfJson, parsePingRtt, parsePingTimes, parseUdpRcvbufErrors, quantile } from '../../bench/parsers.js';
 import { cpuSecondsFromStat } from '../../bench/procstat.js';
 import { median, summarize, missing } from '../../bench/stats.js';
 
@@ -45,6 +45,24 @@ test('parsePingTimes reads every reply in order and skips the rest', () => {
   ].join('\n');
   assert.deepEqual(parsePingTimes(out), [0.412, 1.05]);
   assert.deepEqual(parsePingTimes('3 packets transmitted, 0 received'), []);
+});
+
+test('parseUdpRcvbufErrors finds the column by name in the Udp lines of /proc/net/snmp', () => {
+  // Layout as Linux 6.x prints it (Udp header line, then the values line).
+  const snmp = [
+    'Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs OutSegs RetransSegs InErrs OutRsts InCsumErrors',
+    'Tcp: 1 200 120000 -1 9 4 0 0 2 123 456 7 0 1 0',
+    'Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti MemErrors',
+    'Udp: 215984 0 35921 45231 35921 0 0 0 0',
+    'UdpLite: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti MemErrors',
+    'UdpLite: 0 0 0 0 7 0 0 0 0',
+  ].join('\n');
+  assert.equal(parseUdpRcvbufErrors(snmp), 35921);
+  // A kernel with the column elsewhere.
+  assert.equal(parseUdpRcvbufErrors('Udp: RcvbufErrors InDatagrams\nUdp: 12 900\n'), 12);
+  assert.equal(parseUdpRcvbufErrors('Udp: InDatagrams NoPorts\nUdp: 1 2\n'), null);
+  assert.equal(parseUdpRcvbufErrors('Udp: InDatagrams RcvbufErrors\nUdp: 1 x\n'), null);
+  assert.equal(parseUdpRcvbufErrors(''), null);
 });
 
 test('quantile uses the nearest rank', () => {
