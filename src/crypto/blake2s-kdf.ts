@@ -10,7 +10,8 @@
  * (Hash(H ‖ x), whitepaper §5.4.2) runs the same way. Scratch is
  * module-level and wiped.
  */
-import { IV, blake2s as generalBlake2s, compress, kdf as generalKdf } from './blake2s.js';
+import { IV, blake2s as generalBlake2s, kdf as generalKdf } from './blake2s.js';
+import { compress } from './blake2s-compress.js';
 
 const IPAD = 0x36363636;
 const OPAD = 0x5c5c5c5c;
