@@ -22,7 +22,7 @@ import { peerStatus, type PeerStatus } from '../helpers/wgctl.js';
 import { requireRoot } from '../helpers/root.js';
 import { waitFor, withTimeout } from '../helpers/wait.js';
 import { machineLine, addSourceAddresses, diffUdp, startDatagramFlood, udpCounters } from './flood-lab.js';
-import { readPcapUdp } from './pcap.js';
+import { readPcapUdp } from '../helpers/pcap.js';
 
 const TOOLS = ['ip', 'wg', 'wireguard-go', 'ping', 'tcpdump'];
 const ROUNDS = 10;
