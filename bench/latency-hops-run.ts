@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Lab } from '../test/helpers/netns.js';
 import { makePair } from '../test/helpers/pair.js';
 import type { Impl } from '../test/helpers/impl.js';
@@ -20,10 +21,12 @@ import { waitFor, sleep } from '../test/helpers/wait.js';
 import { HOPS, hopBreakdown, hopStats, type HopReport } from './latency-hops.js';
 
 const IMPLS: readonly Impl[] = ['tswg', 'wireguard-go'];
+export const HOPS_TOOLS = ['ip', 'wg', 'wireguard-go', 'ping', 'tcpdump'];
 /** A hop slower than this counts as a slow wake-up in the summary line. */
 const SLOW_MS = 0.4;
 
-async function oneRun(impl: Impl, pings: number): Promise<HopReport> {
+/** One pair of `impl` in fresh namespaces: warm it up, then `pings` pings A→B 10 ms apart under capture. */
+export async function captureHops(impl: Impl, pings: number): Promise<HopReport> {
   const lab = Lab.create();
   try {
     const p = await makePair(lab, impl, impl);
@@ -31,7 +34,7 @@ async function oneRun(impl: Impl, pings: number): Promise<HopReport> {
     await ping(p.a.ns, p.b4, { count: 100, intervalS: 0.01, deadlineS: 5 });
     const files = [join(lab.tmpDir, 'a.pcap'), join(lab.tmpDir, 'b.pcap')];
     const dumps = [p.a.ns, p.b.ns].map((ns, i) =>
-      ns.spawn(['tcpdump', '-i', 'any', '-y', 'LINUX_SLL2', '-n', '-s', '96', '-U', '-Z', 'root', '-w', files[i]!, 'icmp or udp']),
+      ns.spawn(['tcpdump', '-i', 'any', '--immediate-mode', '-y', 'LINUX_SLL2', '-n', '-s', '96', '-U', '-Z', 'root', '-w', files[i]!, 'icmp or udp']),
     );
     for (const d of dumps) await waitFor(() => /listening on/.test(d.stderr), { timeoutMs: 10000, what: `tcpdump to start (${d.stderr.trim()})` });
     const r = await ping(p.a.ns, p.b4, { count: pings, intervalS: 0.01, deadlineS: Math.ceil(pings * 0.03) + 5 });
@@ -73,13 +76,16 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write('usage: latency-hops-run.js [pings ≥ 10] [rounds ≥ 1]\n');
     return 2;
   }
-  const why = rootUnavailable(['ip', 'wg', 'wireguard-go', 'ping', 'tcpdump']);
+  const why = rootUnavailable(HOPS_TOOLS);
   if (why !== null) {
     process.stderr.write(`latency-hops: ${why}\n`);
     return 1;
   }
-  for (let round = 1; round <= rounds; round++) for (const impl of IMPLS) print(impl, round, await oneRun(impl, pings));
+  for (let round = 1; round <= rounds; round++) for (const impl of IMPLS) print(impl, round, await captureHops(impl, pings));
   return 0;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Run as a script (not when a test imports captureHops).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}
