@@ -36,7 +36,7 @@ export function figureIds(group: Group, lookupSizes: readonly number[]): string[
           `allowedips.v6.hosts.${n}`,
           `allowedips.trie.v4.${n}`,
         ]),
-        ...PROVIDERS.flatMap((p) => [`flood.${p}.responder`, `flood.${p}.responderCpu`]),
+        ...PROVIDERS.flatMap((p) => [`flood.${p}.responder`, `flood.${p}.responderCpu`, `flood.${p}.responderOfBound`]),
       ];
     case 'setconf':
       return ['setconf.tswg.seconds', 'setconf.tswg.rssMiB', 'setconf.wggo.seconds', 'setconf.wggo.rssMiB'];

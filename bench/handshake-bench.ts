@@ -26,8 +26,9 @@ import { deriveSession } from '../src/core/session-keys.js';
 import { constantTimeEqual } from '../src/util/bytes.js';
 import { systemClock, systemRandom } from '../src/io/system-ports.js';
 import { missing, rate, summarize, type Results } from './stats.js';
-import { measureBoth, rateBoth, timedCountBoth } from './cpu-rate.js';
+import { measureBoth, timedCountBoth } from './cpu-rate.js';
 import { collectGarbage } from './collect-garbage.js';
+import { BOUND_UNIT, handshakeBound } from './x25519-bound.js';
 import type { BenchSettings } from './settings.js';
 
 interface Side {
@@ -116,18 +117,6 @@ function initiations(i: Side, count: number): Uint8Array[] {
   return out;
 }
 
-/**
- * X25519 operations per CPU-second with keys already imported: the scalar
- * multiplication alone, as the responder's three DHs run it.
- */
-function x25519Cpu(p: CryptoProvider, seconds: number): number {
-  const priv = generatePrivateKey(systemRandom);
-  const pub = publicKeyOf(p, generatePrivateKey(systemRandom));
-  return rateBoth(() => {
-    if (p.x25519(priv, pub) === null) throw new Error(`${p.name}: x25519 returned null`);
-  }, seconds, 16).cpu;
-}
-
 export function runHandshakeBench(results: Results, providers: readonly CryptoProvider[], s: BenchSettings): void {
   for (const p of providers) {
     const { i, r } = sides(p);
@@ -139,18 +128,13 @@ export function runHandshakeBench(results: Results, providers: readonly CryptoPr
     // s.responderBatch per sample (several young-generation collections, see
     // settings.ts); noble, ≈ 40× slower, a batch of about one second.
     const batch = p.name === 'node' ? s.responderBatch : Math.max(1, Math.round(s.responderBatch / 20));
-    // A responder needs four scalar multiplications (whitepaper §5.4.3: es,
-    // ee and se, and its ephemeral's public key, which OpenSSL derives when
-    // the key is imported); static-static is precomputed per peer. So
-    // X25519's rate ÷ 4, measured beside each sample (the host's speed moves
-    // by ~30 % between minutes), is about the most a responder can reach
-    // (the import's derivation runs OpenSSL's generic fixed-base code, about
-    // two thirds of its assembly ladder): the share says how much the rest
-    // of the handshake takes.
+    // The share of the X25519 bound (x25519-bound.ts), measured beside each
+    // sample (the import's derivation runs OpenSSL's generic fixed-base code,
+    // about two thirds of its assembly ladder, so the bound is a little low).
     const shares: number[] = [];
     measureBoth(results, `handshake.${p.name}.responder`, `handshake.${p.name}.responderCpu`, 'handshakes/s', 'handshakes/CPU-s', s.reps, () => {
       const msgs = initiations(i, batch);
-      const bound = x25519Cpu(p, s.rateSeconds / 2) / 4;
+      const bound = handshakeBound(p, s.rateSeconds / 2);
       collectGarbage();
       const rates = timedCountBoth(batch, () => {
         for (let k = 0; k < batch; k++) responderHandshake(p, r, i.id.publicKey, msgs[k]!);
@@ -159,9 +143,9 @@ export function runHandshakeBench(results: Results, providers: readonly CryptoPr
       return rates;
     }, `${batch} distinct initiations per sample, from a collected heap`);
     if (shares.length === s.reps) {
-      results.set(`handshake.${p.name}.responderOfBound`, summarize('× (X25519/CPU-s ÷ 4)', shares, 'responderCpu over a quarter of the X25519 rate measured just before it'));
+      results.set(`handshake.${p.name}.responderOfBound`, summarize(BOUND_UNIT, shares, 'responderCpu over a quarter of the X25519 rate measured just before it'));
     } else {
-      results.set(`handshake.${p.name}.responderOfBound`, missing('unavailable', '× (X25519/CPU-s ÷ 4)', `same samples as handshake.${p.name}.responder, which failed`));
+      results.set(`handshake.${p.name}.responderOfBound`, missing('unavailable', BOUND_UNIT, `same samples as handshake.${p.name}.responder, which failed`));
     }
   }
 }

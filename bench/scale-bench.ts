@@ -21,10 +21,11 @@ import { generatePrivateKey, publicKeyOf } from '../src/crypto/keys.js';
 import { systemRandom } from '../src/io/system-ports.js';
 import { FakeClock } from '../test/helpers/fake-clock.js';
 import { SeededRandom } from '../test/helpers/seeded-random.js';
-import { nowSeconds, rate, type Results } from './stats.js';
+import { missing, nowSeconds, rate, summarize, type Results } from './stats.js';
 import { measureBoth, timedCountBoth, type DualRate } from './cpu-rate.js';
 import type { BenchSettings } from './settings.js';
 import { collectGarbage } from './collect-garbage.js';
+import { BOUND_UNIT, handshakeBound } from './x25519-bound.js';
 
 /** What a lookup figure measures: the daemon's table or the bare trie; host routes only or a 90/10 mix. */
 export interface LookupCase {
@@ -242,8 +243,20 @@ export function runScaleBench(results: Results, providers: readonly CryptoProvid
     let f: Flood | null = null;
     // noble needs ≈ 2 s for one round of 500, where its GC is a small share; node:crypto's rounds are ≈ 0.1 s each.
     const rounds = p.name === 'node' ? s.floodRounds : 1;
+    const shares: number[] = [];
     measureBoth(results, `flood.${p.name}.responder`, `flood.${p.name}.responderCpu`, 'handshakes/s', 'handshakes/CPU-s', s.slowReps,
-      () => floodSample((f ??= warmed(floodTarget(p, s.floodInitiations), rounds, s.quick)), rounds),
+      () => {
+        f ??= warmed(floodTarget(p, s.floodInitiations), rounds, s.quick);
+        const bound = handshakeBound(p, s.rateSeconds / 2);
+        const r = floodSample(f, rounds);
+        shares.push(r.cpu / bound);
+        return r;
+      },
       `${rounds} × ${s.floodInitiations} initiations from as many peers and source endpoints per sample, one Device, from a collected heap`);
+    // The same share of the X25519 bound as handshake.<p>.responderOfBound, so a
+    // flood measured in a slow minute of the host can be told from a slow flood.
+    results.set(`flood.${p.name}.responderOfBound`, shares.length === s.slowReps
+      ? summarize(BOUND_UNIT, shares, 'responderCpu over a quarter of the X25519 rate measured just before each sample')
+      : missing('unavailable', BOUND_UNIT, `same samples as flood.${p.name}.responder, which failed`));
   }
 }
