@@ -3,7 +3,7 @@
  *   --quick            short version of everything (CI; asserts nothing about speed)
  *   --no-e2e           skip the parts that need root and network namespaces
  *   --out <file>       write the JSON here instead of bench/results/<YYYY-MM-DD>.json
- *   --only <groups>    comma list of crypto,handshake,datapath,io,scale,setconf,e2e
+ *   --only <groups>    comma list of crypto,handshake,datapath,io,scale,flood,setconf,e2e
  *   --profile-dir <d>  run tswg daemons under `node --cpu-prof` and keep the profiles in <d>
  *   --pairs <names>    e2e pairs to run (default all; e.g. tswg-tswg,wggo-wggo for profiling)
  */

@@ -97,7 +97,7 @@ test('parseBenchArgs: defaults, flags, groups and errors', () => {
   assert.equal(d.quick, false);
   assert.equal(d.e2e, true);
   assert.equal(d.out, null);
-  assert.equal(d.groups.size, 7);
+  assert.equal(d.groups.size, 8);
   const a = parseBenchArgs(['--quick', '--no-e2e', '--out', '/tmp/x.json', '--only', 'crypto,scale']);
   assert.equal(a.quick, true);
   assert.equal(a.e2e, false);
