@@ -16,7 +16,7 @@ import { makePair } from '../test/helpers/pair.js';
 import type { Impl } from '../test/helpers/impl.js';
 import { readPcapIpv4 } from '../test/helpers/pcap.js';
 import { rootUnavailable } from '../test/helpers/root.js';
-import { ping } from '../test/helpers/transfer.js';
+import { ping, waitForPing } from '../test/helpers/transfer.js';
 import { waitFor, sleep } from '../test/helpers/wait.js';
 import { HOPS, hopBreakdown, hopStats, type HopReport } from './latency-hops.js';
 
@@ -30,7 +30,7 @@ export async function captureHops(impl: Impl, pings: number): Promise<HopReport>
   const lab = Lab.create();
   try {
     const p = await makePair(lab, impl, impl);
-    for (let i = 0; i < 3; i++) if ((await ping(p.a.ns, p.b4, { count: 2, intervalS: 0.2, deadlineS: 4 })).ok) break;
+    await waitForPing(p.a.ns, p.b4, 15000); // the first pings also complete the handshake
     await ping(p.a.ns, p.b4, { count: 100, intervalS: 0.01, deadlineS: 5 });
     const files = [join(lab.tmpDir, 'a.pcap'), join(lab.tmpDir, 'b.pcap')];
     const dumps = [p.a.ns, p.b.ns].map((ns, i) =>
