@@ -19,6 +19,7 @@ import { runCryptoBench } from './crypto-bench.js';
 import { runDatapathBench } from './datapath-bench.js';
 import { IN_PROCESS_GROUPS, figureIds } from './figures.js';
 import { ONE_CORE_GROUPS, oneCorePrefix } from './one-core.js';
+import { DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { runHandshakeBench } from './handshake-bench.js';
 import { runIoBench } from './io-bench.js';
 import { machineInfo } from './machine.js';
@@ -86,7 +87,8 @@ function runGroupInChild(group: Group, results: Results, argv: readonly string[]
   const file = join(dir, 'figures.json');
   try {
     // --expose-gc: the handshake and flood samples start from a collected heap (collect-garbage.ts).
-    const node = [process.execPath, '--expose-gc', fileURLToPath(import.meta.url), ...argv];
+    // The daemon's own V8 flags (src/cli/node-flags.ts), so each group measures the heap the daemon runs with.
+    const node = [process.execPath, '--expose-gc', ...DAEMON_NODE_FLAGS, fileURLToPath(import.meta.url), ...argv];
     const pinned = ONE_CORE_GROUPS.includes(group);
     const pin = pinned ? oneCorePrefix() : null;
     if (pinned) log(pin === null ? `${group}: not pinned (no taskset or one CPU)` : `${group}: pinned to CPU ${pin[pin.length - 1]}`);

@@ -24,6 +24,7 @@ import {
 import { defaultEventsConfig, type EventsConfig } from '../events/config.js';
 import { ProbeControl } from '../runtime/probe.js';
 import type { DaemonArgs } from './args.js';
+import { DAEMON_NODE_FLAGS } from './node-flags.js';
 
 /** Exit statuses like wireguard-go: 0 ok, 1 setup failure. */
 const EXIT_SETUP_FAILED = 1;
@@ -58,7 +59,7 @@ async function launchBackground(args: DaemonArgs, log: Logger): Promise<number> 
   const out = quiet ? openSync('/dev/null', 'a') : 1;
   const err = quiet ? openSync('/dev/null', 'a') : 2;
   const script = fileURLToPath(new URL('../../../bin/tswg.js', import.meta.url));
-  const childArgs = [script, '-f', '--crypto', args.crypto];
+  const childArgs = [...DAEMON_NODE_FLAGS, script, '-f', '--crypto', args.crypto];
   if (args.configPath) childArgs.push('--config', args.configPath);
   if (args.stateDir) childArgs.push('--state-dir', args.stateDir);
   childArgs.push(tun.name);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { unlinkSync } from 'node:fs';
 import { Lab } from '../helpers/netns.js';
 import { isSocket, selectedImpls, startInterface, stopInterface } from '../helpers/impl.js';
-import { pidAlive } from '../helpers/proc.js';
+import { pidAlive, pidCmdline } from '../helpers/proc.js';
+import { DAEMON_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { waitFor } from '../helpers/wait.js';
 import { showStatus } from '../helpers/wgctl.js';
 import { requireRoot } from '../helpers/root.js';
@@ -32,6 +33,22 @@ for (const impl of selectedImpls()) {
       assert.ok(await linkExists(ns!, iface.ifname));
       await stopInterface(iface);
     });
+
+    if (impl === 'tswg') {
+      test('the background launcher starts the serving process with the daemon\'s V8 flags', async (t) => {
+        if (!requireRoot(t, TOOLS)) return;
+        const lab = Lab.create(t);
+        const [ns] = await lab.addNamespaces(1);
+        const iface = await startInterface(ns!, impl);
+        // node <flags> bin/tswg.js -f …: the flags must come before the script to reach V8.
+        const argv = pidCmdline(iface.pid).split(' ');
+        const script = argv.findIndex((a) => a.endsWith('bin/tswg.js'));
+        assert.ok(script > 0, argv.join(' '));
+        for (const f of DAEMON_NODE_FLAGS) assert.ok(argv.slice(1, script).includes(f), `${f} missing from ${argv.join(' ')}`);
+        assert.equal(argv[script + 1], '-f');
+        await stopInterface(iface);
+      });
+    }
 
     test('SIGTERM: the daemon exits, removes its socket and its interface', async (t) => {
       if (!requireRoot(t, TOOLS)) return;
