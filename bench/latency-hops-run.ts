@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Lab } from '../test/helpers/netns.js';
-import { makePair } from '../test/helpers/pair.js';
+import { makePair, type Pair } from '../test/helpers/pair.js';
 import type { Impl } from '../test/helpers/impl.js';
 import { readPcapIpv4 } from '../test/helpers/pcap.js';
 import { rootUnavailable } from '../test/helpers/root.js';
@@ -25,13 +25,19 @@ export const HOPS_TOOLS = ['ip', 'wg', 'wireguard-go', 'ping', 'tcpdump'];
 /** A hop slower than this counts as a slow wake-up in the summary line. */
 const SLOW_MS = 0.4;
 
+/** A pair of `impl` in `lab`, handshake done and warmed by 100 pings 10 ms apart (the latency tools' common start). */
+export async function warmPair(lab: Lab, impl: Impl): Promise<Pair> {
+  const p = await makePair(lab, impl, impl);
+  await waitForPing(p.a.ns, p.b4, 15000); // the first pings also complete the handshake
+  await ping(p.a.ns, p.b4, { count: 100, intervalS: 0.01, deadlineS: 5 });
+  return p;
+}
+
 /** One pair of `impl` in fresh namespaces: warm it up, then `pings` pings A→B 10 ms apart under capture. */
 export async function captureHops(impl: Impl, pings: number): Promise<HopReport> {
   const lab = Lab.create();
   try {
-    const p = await makePair(lab, impl, impl);
-    await waitForPing(p.a.ns, p.b4, 15000); // the first pings also complete the handshake
-    await ping(p.a.ns, p.b4, { count: 100, intervalS: 0.01, deadlineS: 5 });
+    const p = await warmPair(lab, impl);
     const files = [join(lab.tmpDir, 'a.pcap'), join(lab.tmpDir, 'b.pcap')];
     const dumps = [p.a.ns, p.b.ns].map((ns, i) =>
       ns.spawn(['tcpdump', '-i', 'any', '--immediate-mode', '-y', 'LINUX_SLL2', '-n', '-s', '96', '-U', '-Z', 'root', '-w', files[i]!, 'icmp or udp']),

@@ -17,13 +17,14 @@
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Lab } from '../test/helpers/netns.js';
-import { makePair, type Pair } from '../test/helpers/pair.js';
+import type { Pair } from '../test/helpers/pair.js';
 import type { Impl } from '../test/helpers/impl.js';
 import { TrackedProcess } from '../test/helpers/proc.js';
 import { rootUnavailable } from '../test/helpers/root.js';
-import { ping, waitForPing } from '../test/helpers/transfer.js';
+import { ping } from '../test/helpers/transfer.js';
 import { sleep } from '../test/helpers/wait.js';
 import { parsePingTimes, quantile } from './parsers.js';
+import { warmPair } from './latency-hops-run.js';
 
 const IMPLS: readonly Impl[] = ['tswg', 'wireguard-go'];
 export const SAMETIME_TOOLS = ['ip', 'wg', 'wireguard-go', 'ping', 'taskset', 'chrt'];
@@ -82,10 +83,7 @@ export async function pingAtOnce(pings: number, spin: boolean): Promise<AtOnce> 
     for (const impl of IMPLS) {
       const lab = Lab.create();
       labs.push(lab);
-      const p = await makePair(lab, impl, impl);
-      await waitForPing(p.a.ns, p.b4, 15000); // the first pings also complete the handshake
-      await ping(p.a.ns, p.b4, { count: 100, intervalS: 0.01, deadlineS: 5 });
-      pairs.push(p);
+      pairs.push(await warmPair(lab, impl));
     }
     if (spin) {
       spinners.push(...startSpinners());
