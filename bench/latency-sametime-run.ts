@@ -16,8 +16,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { Lab } from '../test/helpers/netns.js';
-import type { Pair } from '../test/helpers/pair.js';
+import { Lab, type Netns } from '../test/helpers/netns.js';
 import type { Impl } from '../test/helpers/impl.js';
 import { TrackedProcess } from '../test/helpers/proc.js';
 import { rootUnavailable } from '../test/helpers/root.js';
@@ -71,6 +70,34 @@ export interface AtOnce {
   spinnerPids: number[];
 }
 
+/** Where to ping a tunnel from: the namespace of its A end and B's inner address. */
+export interface PingTarget {
+  name: string;
+  ns: Netns;
+  addr: string;
+}
+
+/**
+ * `pings` pings 10 ms apart through every target at the same time (each
+ * 5 ms after the one before), so all meet the same minutes of the host;
+ * every reply's RTT in ms per target name. Throws if a target lost them all.
+ */
+export async function pingTogether(targets: readonly PingTarget[], pings: number): Promise<Map<string, number[]>> {
+  const deadlineS = Math.ceil(pings * 0.02) + 5;
+  const results = await Promise.all(
+    targets.map(async (t, k) => {
+      await sleep(k * 5);
+      return ping(t.ns, t.addr, { count: pings, intervalS: 0.01, deadlineS, perReply: true });
+    }),
+  );
+  const times = new Map<string, number[]>();
+  results.forEach((r, k) => {
+    if (!r.ok) throw new Error(`${targets[k]!.name}: ping failed (${r.received}/${r.transmitted})`);
+    times.set(targets[k]!.name, parsePingTimes(r.output));
+  });
+  return times;
+}
+
 /**
  * Both pairs up in namespaces of their own, warmed, then `pings` pings
  * 10 ms apart through each at the same time.
@@ -79,27 +106,19 @@ export async function pingAtOnce(pings: number, spin: boolean): Promise<AtOnce> 
   const labs: Lab[] = [];
   const spinners: TrackedProcess[] = [];
   try {
-    const pairs: Pair[] = [];
+    const targets: PingTarget[] = [];
     for (const impl of IMPLS) {
       const lab = Lab.create();
       labs.push(lab);
-      pairs.push(await warmPair(lab, impl));
+      const p = await warmPair(lab, impl);
+      targets.push({ name: impl, ns: p.a.ns, addr: p.b4 });
     }
     if (spin) {
       spinners.push(...startSpinners());
       await sleep(300);
     }
-    const deadlineS = Math.ceil(pings * 0.02) + 5;
-    const runs = pairs.map(async (p, k) => {
-      await sleep(k * 5);
-      return ping(p.a.ns, p.b4, { count: pings, intervalS: 0.01, deadlineS, perReply: true });
-    });
-    const results = await Promise.all(runs);
-    const times = new Map<Impl, number[]>();
-    results.forEach((r, k) => {
-      if (!r.ok) throw new Error(`${IMPLS[k]}: ping failed (${r.received}/${r.transmitted})`);
-      times.set(IMPLS[k]!, parsePingTimes(r.output));
-    });
+    const byName = await pingTogether(targets, pings);
+    const times = new Map<Impl, number[]>(IMPLS.map((impl) => [impl, byName.get(impl)!]));
     return { times, spinnerPids: spinners.map((s) => s.pid) };
   } finally {
     for (const s of spinners) await s.stop(500);
@@ -107,14 +126,15 @@ export async function pingAtOnce(pings: number, spin: boolean): Promise<AtOnce> 
   }
 }
 
-function print(impl: Impl, s: ReplyStats | null): void {
+/** One line of a tunnel's reply summary. */
+export function printReplyStats(name: string, s: ReplyStats | null): void {
   if (s === null) {
-    process.stdout.write(`${impl}: no replies\n`);
+    process.stdout.write(`${name}: no replies\n`);
     return;
   }
   const f = (x: number): string => x.toFixed(3);
   process.stdout.write(
-    `${impl.padEnd(13)} replies ${s.replies}  mean ${f(s.meanMs)}  p50 ${f(s.p50Ms)}  p90 ${f(s.p90Ms)}  p99 ${f(s.p99Ms)}  max ${s.maxMs.toFixed(2)} ms  over ${SLOW_MS} ms: ${s.slow}\n`,
+    `${name.padEnd(13)} replies ${s.replies}  mean ${f(s.meanMs)}  p50 ${f(s.p50Ms)}  p90 ${f(s.p90Ms)}  p99 ${f(s.p99Ms)}  max ${s.maxMs.toFixed(2)} ms  over ${SLOW_MS} ms: ${s.slow}\n`,
   );
 }
 
@@ -133,7 +153,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   process.stdout.write(`${pings} pings 10 ms apart through each pair at once${spin ? ', a SCHED_IDLE spinner on each CPU' : ''}\n`);
   const { times } = await pingAtOnce(pings, spin);
-  for (const impl of IMPLS) print(impl, replyStats(times.get(impl) ?? []));
+  for (const impl of IMPLS) printReplyStats(impl, replyStats(times.get(impl) ?? []));
   return 0;
 }
 
