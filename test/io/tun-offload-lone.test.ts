@@ -10,6 +10,7 @@ import { TunOffload } from '../../src/io/tun-offload.js';
 import type { NativeAddon } from '../../src/io/native.js';
 import { VNET_F_NEEDS_CSUM, VNET_GSO_TCPV4, VNET_HDR_LEN, writeVnetHdr } from '../../src/wire/virtio-net-hdr.js';
 import { completeChecksum } from '../../src/wire/tcp-segment.js';
+import { ipv4Packet } from '../helpers/memory-net.js';
 
 interface WriteCall {
   hdr: number[];
@@ -34,16 +35,11 @@ function recorder(result: number): { native: NativeAddon; calls: WriteCall[] } {
 
 /** An IPv4 packet of `proto` with `payload` bytes after a 20-byte IP and 20-byte L4 header. */
 function ipv4(proto: number, payload: number): Uint8Array {
-  const p = new Uint8Array(40 + payload);
-  p[0] = 0x45;
-  p[2] = p.length >> 8;
-  p[3] = p.length & 0xff;
-  p[8] = 64;
+  const l4 = new Uint8Array(20 + payload);
+  if (proto === 6) l4[12] = 0x50; // TCP data offset: 5 words
+  for (let i = 20; i < l4.length; i++) l4[i] = (i + 20) & 0xff;
+  const p = ipv4Packet('198.19.1.1', '198.19.1.2', l4);
   p[9] = proto;
-  p.set([198, 19, 1, 1], 12);
-  p.set([198, 19, 1, 2], 16);
-  if (proto === 6) p[32] = 0x50; // TCP data offset: 5 words
-  for (let i = 40; i < p.length; i++) p[i] = i & 0xff;
   return p;
 }
 
