@@ -18,7 +18,7 @@ import { BenchUsageError, GROUPS, USAGE, parseBenchArgs, type BenchArgs, type Gr
 import { runCryptoBench } from './crypto-bench.js';
 import { runDatapathBench } from './datapath-bench.js';
 import { IN_PROCESS_GROUPS, figureIds } from './figures.js';
-import { ONE_CORE_GROUPS, oneCorePrefix } from './one-core.js';
+import { ONE_CORE_GROUPS, pickOneCore } from './one-core.js';
 import { DAEMON_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { runHandshakeBench } from './handshake-bench.js';
 import { runIoBench } from './io-bench.js';
@@ -82,7 +82,14 @@ const CHILD_PROVIDER_ENV = 'TSWG_BENCH_CHILD_PROVIDER';
  */
 const PER_PROVIDER_GROUPS: readonly Group[] = ['handshake', 'flood'];
 
-function runGroupInChild(group: Group, results: Results, argv: readonly string[], provider?: string): void {
+/** Where each pinned child ran: its CPU and every CPU's probe rate (written to the report). */
+interface PinRecord {
+  group: string;
+  cpu: number | null;
+  x25519PerSecondByCpu: (number | null)[];
+}
+
+function runGroupInChild(group: Group, results: Results, argv: readonly string[], s: BenchSettings, pins: PinRecord[], provider?: string): void {
   const dir = mkdtempSync(join(tmpdir(), 'tswg-bench-'));
   const file = join(dir, 'figures.json');
   try {
@@ -90,8 +97,14 @@ function runGroupInChild(group: Group, results: Results, argv: readonly string[]
     // The daemon's own V8 flags (src/cli/node-flags.ts), so each group measures the heap the daemon runs with.
     const node = [process.execPath, '--expose-gc', ...DAEMON_NODE_FLAGS, fileURLToPath(import.meta.url), ...argv];
     const pinned = ONE_CORE_GROUPS.includes(group);
-    const pin = pinned ? oneCorePrefix() : null;
-    if (pinned) log(pin === null ? `${group}: not pinned (no taskset or one CPU)` : `${group}: pinned to CPU ${pin[pin.length - 1]}`);
+    let pin: string[] | null = null;
+    if (pinned) {
+      const pick = pickOneCore(s.quick ? 0.05 : 0.3);
+      pin = pick.prefix;
+      const probes = pick.rates.map((r, cpu) => `CPU ${cpu} ${r === null ? 'failed' : `${(r / 1000).toFixed(1)} k`}`).join(', ');
+      log(pin === null ? `${group}: not pinned (no taskset or one CPU)` : `${group}: pinned to CPU ${pick.cpu} (X25519/s: ${probes})`);
+      pins.push({ group: provider === undefined ? group : `${group}.${provider}`, cpu: pick.cpu, x25519PerSecondByCpu: pick.rates.map((r) => (r === null ? null : Math.round(r))) });
+    }
     const cmd = pin === null ? node : [...pin, ...node];
     const r = spawnSync(cmd[0]!, cmd.slice(1), {
       env: { ...process.env, [CHILD_GROUP_ENV]: group, [CHILD_OUT_ENV]: file, [CHILD_PROVIDER_ENV]: provider },
@@ -171,6 +184,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   log(`${args.quick ? 'quick' : 'full'} run on ${machine.cpuModel} ×${machine.cores}, load ${machine.loadAverage.join(' ')}`);
   const results = new Results();
   const durations: Record<string, number> = {};
+  const pins: PinRecord[] = [];
   const out = args.out ?? join(REPO_ROOT, 'bench', 'results', `${localDate(started)}.json`);
   const write = (final: boolean): void => {
     const report = {
@@ -183,6 +197,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       machine,
       settings: s,
       groupSeconds: durations,
+      pinnedCores: pins,
       figures: results.figures,
       loadAverageAtEnd: machineInfo().loadAverage,
     };
@@ -194,8 +209,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const t0 = nowSeconds();
     log(`${group} …`);
     try {
-      if (PER_PROVIDER_GROUPS.includes(group)) for (const p of PROVIDERS) runGroupInChild(group, results, argv, p.name);
-      else if (IN_PROCESS_GROUPS.includes(group)) runGroupInChild(group, results, argv);
+      if (PER_PROVIDER_GROUPS.includes(group)) for (const p of PROVIDERS) runGroupInChild(group, results, argv, s, pins, p.name);
+      else if (IN_PROCESS_GROUPS.includes(group)) runGroupInChild(group, results, argv, s, pins);
       else await runGroup(group, results, args, s);
     } catch (err) {
       // A crash inside a group is reported on its rows; in-process groups then fail the run below.

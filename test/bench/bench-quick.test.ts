@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GROUPS } from '../../bench/args.js';
@@ -14,6 +14,7 @@ import { IN_PROCESS_GROUPS, figureIds } from '../../bench/figures.js';
 import { settingsFor } from '../../bench/settings.js';
 import type { Figure } from '../../bench/stats.js';
 import { requireRoot } from '../helpers/root.js';
+import { fastestCpu, oneCorePrefix } from '../../bench/one-core.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RUN = join(REPO_ROOT, 'dist', 'bench', 'run.js');
@@ -22,6 +23,7 @@ interface Report {
   mode: string;
   machine: { cpuModel: string; cores: number; kernel: string; node: string; wireguardGo: string | null };
   figures: Record<string, Figure>;
+  pinnedCores: { group: string; cpu: number | null; x25519PerSecondByCpu: (number | null)[] }[];
 }
 
 function runBench(args: string[], timeoutMs: number): { code: number | null; stderr: string; report: Report | null } {
@@ -68,6 +70,17 @@ test('bench --quick --no-e2e measures every in-process figure and lists the rest
     assertMeasured(id, report.figures[id]);
   }
   for (const g of IN_PROCESS_GROUPS) for (const id of figureIds(g, sizes)) assertMeasured(id, report.figures[id]);
+  // Every one-core child (handshake and flood per provider, scale) says where it ran and why.
+  assert.deepEqual(report.pinnedCores.map((p) => p.group), ['handshake.noble', 'handshake.node', 'scale', 'flood.noble', 'flood.node']);
+  for (const p of report.pinnedCores) {
+    if (oneCorePrefix() === null) {
+      assert.equal(p.cpu, null, `${p.group}: nothing to pin to on this machine`);
+      continue;
+    }
+    assert.equal(p.x25519PerSecondByCpu.length, availableParallelism(), `${p.group}: one probe per CPU`);
+    assert.ok(p.x25519PerSecondByCpu.every((r) => r !== null && r > 0), `${p.group}: every probe ran`);
+    assert.equal(p.cpu, fastestCpu(p.x25519PerSecondByCpu), `${p.group} ran on the fastest probe's CPU`);
+  }
   for (const id of [...figureIds('e2e', sizes), ...figureIds('setconf', sizes)]) {
     const f: Figure = report.figures[id]!;
     assert.ok(f.status === 'skipped' && /no-e2e/.test(f.reason), `${id} should be skipped because of --no-e2e: ${JSON.stringify(f)}`);
