@@ -10,22 +10,14 @@ import { pathToFileURL } from 'node:url';
 import { generatePrivateKey, publicKeyOf } from '../src/crypto/keys.js';
 import { nodeProvider } from '../src/crypto/node.js';
 import { systemRandom } from '../src/io/system-ports.js';
-import { nowSeconds } from './stats.js';
+import { rate } from './stats.js';
 
 export function x25519WallRate(seconds: number): number {
   const priv = generatePrivateKey(systemRandom);
   const pub = publicKeyOf(nodeProvider, generatePrivateKey(systemRandom));
-  // A short untimed warm-up: the first calls import both keys and compile the call path.
-  for (let i = 0; i < 32; i++) nodeProvider.x25519(priv, pub);
-  let n = 0;
-  const t0 = nowSeconds();
-  let t = t0;
-  while (t - t0 < seconds) {
-    for (let i = 0; i < 16; i++) if (nodeProvider.x25519(priv, pub) === null) throw new Error('x25519 returned null');
-    n += 16;
-    t = nowSeconds();
-  }
-  return n / (t - t0);
+  return rate(() => {
+    if (nodeProvider.x25519(priv, pub) === null) throw new Error('x25519 returned null');
+  }, seconds, 16);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

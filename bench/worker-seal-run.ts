@@ -20,6 +20,7 @@ import { availableParallelism } from 'node:os';
 import { nobleProvider } from '../src/crypto/noble.js';
 import { nodeProvider } from '../src/crypto/node.js';
 import type { CryptoProvider } from '../src/crypto/provider.js';
+import { transportNonce } from '../src/crypto/aead-nonce.js';
 import { pickOneCore } from './one-core.js';
 import { nowSeconds } from './stats.js';
 
@@ -51,18 +52,10 @@ function providerNamed(name: string): CryptoProvider {
   throw new Error(`unknown provider ${name}`);
 }
 
-function nonceFor(counter: number, nonce: Uint8Array): Uint8Array {
-  // 32 zero bits then the 64-bit little-endian counter (whitepaper §5.4.6).
-  const v = new DataView(nonce.buffer, nonce.byteOffset, nonce.byteLength);
-  v.setUint32(4, counter >>> 0, true);
-  v.setUint32(8, Math.floor(counter / 2 ** 32), true);
-  return nonce;
-}
-
 function sealSlot(p: CryptoProvider, s: Shared, slot: number, firstCounter: number, nonce: Uint8Array): void {
   for (let k = 0; k < BATCH; k++) {
     const i = slot * BATCH + k;
-    p.chacha20Poly1305Seal(s.key, nonceFor(firstCounter + k, nonce), s.input.subarray(i * PACKET, (i + 1) * PACKET), undefined, s.output.subarray(i * SEALED, (i + 1) * SEALED));
+    p.chacha20Poly1305Seal(s.key, transportNonce(BigInt(firstCounter + k), nonce), s.input.subarray(i * PACKET, (i + 1) * PACKET), undefined, s.output.subarray(i * SEALED, (i + 1) * SEALED));
   }
 }
 
@@ -145,14 +138,26 @@ export function inlineRate(p: CryptoProvider, seconds: number): SealRate {
   return { mode: 'inline', packetsPerSecond: (batches * BATCH) / wall, packetsPerCpuSecond: (batches * BATCH) / cpu };
 }
 
-export async function workerRate(p: CryptoProvider, seconds: number): Promise<SealRate> {
-  const s = sharedArea();
-  const src = source();
+/** A sealing worker on `s`; stop() asks it to finish and waits until it has exited. */
+function startWorker(s: Shared, p: CryptoProvider): { stop: () => Promise<void> } {
   const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { shared: s, provider: p.name } });
   const exited = new Promise<void>((resolve, reject) => {
     worker.once('exit', () => resolve());
     worker.once('error', reject);
   });
+  return {
+    stop: async () => {
+      Atomics.store(s.control, STOP, 1);
+      Atomics.notify(s.control, FILLED);
+      await exited;
+    },
+  };
+}
+
+export async function workerRate(p: CryptoProvider, seconds: number): Promise<SealRate> {
+  const s = sharedArea();
+  const src = source();
+  const worker = startWorker(s, p);
   try {
     let filled = 0;
     let consumed = 0;
@@ -182,9 +187,7 @@ export async function workerRate(p: CryptoProvider, seconds: number): Promise<Se
     if (sink === -1) throw new Error('unreachable');
     return { mode: 'worker', packetsPerSecond: (sealed * BATCH) / wall, packetsPerCpuSecond: (sealed * BATCH) / cpu };
   } finally {
-    Atomics.store(s.control, STOP, 1);
-    Atomics.notify(s.control, FILLED);
-    await exited;
+    await worker.stop();
   }
 }
 
@@ -195,8 +198,7 @@ export async function workerMatchesInline(p: CryptoProvider): Promise<boolean> {
   fill(inline, 0, src);
   sealSlot(p, inline, 0, 0, new Uint8Array(12));
   const s = sharedArea();
-  const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { shared: s, provider: p.name } });
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const worker = startWorker(s, p);
   try {
     fill(s, 0, src);
     Atomics.store(s.control, FILLED, 1);
@@ -204,9 +206,7 @@ export async function workerMatchesInline(p: CryptoProvider): Promise<boolean> {
     while (Atomics.load(s.control, SEALED_COUNT) < 1) Atomics.wait(s.control, SEALED_COUNT, 0, 100);
     return Buffer.compare(Buffer.from(s.output.subarray(0, BATCH * SEALED)), Buffer.from(inline.output.subarray(0, BATCH * SEALED))) === 0;
   } finally {
-    Atomics.store(s.control, STOP, 1);
-    Atomics.notify(s.control, FILLED);
-    await exited;
+    await worker.stop();
   }
 }
 
